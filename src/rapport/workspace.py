@@ -1,0 +1,290 @@
+"""`Workspace`: the one façade over a store. The CLI, the web app and the report go through it."""
+
+from __future__ import annotations
+
+__all__ = ["Workspace", "open_workspace"]
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from rapport import settings
+from rapport.errors import ConfigError, StoreError
+from rapport.ingest import IngestRequest, IngestResult, ingest
+from rapport.ingest.expressions import parse_map_options
+from rapport.ingest.loader import Progress
+from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
+
+_READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+class Workspace:
+    """A Rapport store: a DuckDB file holding the canonical tables.
+
+    >>> ws = rapport.open("shop.duckdb")
+    >>> ws.ingest("orders.csv", kind="transactions")
+    >>> ws.sql("SELECT count(*) FROM customers")
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path if path is not None else settings.get("store"))
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder; give the path of a .duckdb file.")
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path} does not exist; create it with `rapport init`.")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"{self.path} is open in another process (a running `rapport serve` or "
+                    f"notebook?). Close it, or open this store read-only."
+                ) from None
+            raise StoreError(f"cannot open {self.path}: {exc}") from None
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a Rapport store (DuckDB could not open it: {exc}). "
+                f"Choose another path with --store."
+            ) from None
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._con.execute("SET enable_progress_bar = false")
+        self.read_only = read_only
+        if not read_only:
+            self.schema_version_found = migrate(self._con, str(self.path))
+        else:
+            from rapport.schema import current_version
+
+            self.schema_version_found = current_version(self._con)
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    @property
+    def schema_version(self) -> int:
+        return SCHEMA_VERSION
+
+    # --- queries -------------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a read-only query and return an Arrow table. Writing statements are refused."""
+        try:
+            statements = duckdb.extract_statements(query)
+        except duckdb.Error as exc:
+            raise ConfigError(f"cannot parse the query: {exc}") from None
+        for st in statements:
+            if st.type.name not in _READ_ONLY:
+                raise ConfigError(
+                    f"Workspace.sql runs read-only queries; this one is {st.type.name}. "
+                    f"Load data with ingest() and rebuild derived tables with analyze()."
+                )
+        cur = self._con.cursor()
+        try:
+            return cur.sql(query, params=list(params) if params else None).to_arrow_table()
+        except duckdb.Error as exc:
+            raise ConfigError(f"query failed: {exc}") from None
+        finally:
+            cur.close()
+
+    def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        return self.sql(query, params).to_pylist()
+
+    # --- ingestion -----------------------------------------------------------------------
+    def ingest(
+        self,
+        data: Any,
+        kind: str,
+        *,
+        source: str | None = None,
+        mapping: dict[str, str] | Iterable[str] | None = None,
+        on_error: str | None = None,
+        mode: str | None = None,
+        id_space: str | None = None,
+        date_format: str | None = None,
+        rating_scale: str | None = None,
+        header: bool | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        force: bool = False,
+        dry_run: bool = False,
+        rejects_dir: str | Path | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        """Load a file (path) or a pandas / polars / Arrow table as `kind`.
+
+        `kind` is customers, transactions, feedback, accounts or contacts. `mapping` maps
+        fields to columns or expressions ({"amount": "Quantity*UnitPrice"} or
+        ["amount=Quantity*UnitPrice"]); unmapped fields are inferred from column names.
+        """
+        self._writable()
+        if mapping is None:
+            given: dict[str, str] = {}
+        elif isinstance(mapping, dict):
+            given = dict(mapping)
+        else:
+            given = parse_map_options(mapping)
+        request = IngestRequest(
+            kind=kind,
+            source=source,
+            mapping=given,
+            on_error=settings.get("ingest.on_error", on_error),
+            mode=settings.get("ingest.mode", mode),
+            id_space=settings.get("ingest.id_space", id_space),
+            date_format=date_format,
+            rating_scale=rating_scale,
+            header=header,
+            delimiter=delimiter,
+            encoding=encoding,
+            sheet=sheet,
+            force=force,
+            dry_run=dry_run,
+            rejects_dir=Path(rejects_dir) if rejects_dir else None,
+        )
+        return ingest(self._con, data, request, self.path.resolve().parent, progress)
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only; open it without read_only to load.")
+
+    # --- what is in the store ------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Counts per table and source, date ranges, and the last loads."""
+        tables = {
+            t: int(self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"])
+            for t in (*RAW_TABLES, "ingests", "rejects")
+        }
+        by_source = self._rows(
+            "SELECT 'transactions' AS table_name, source, count(*) AS rows, "
+            "CAST(min(ts) AS VARCHAR) AS first, CAST(max(ts) AS VARCHAR) AS last "
+            "FROM transactions GROUP BY source UNION ALL "
+            "SELECT 'feedback', source, count(*), CAST(min(ts) AS VARCHAR), "
+            "CAST(max(ts) AS VARCHAR) FROM feedback GROUP BY source UNION ALL "
+            "SELECT 'customers', source, count(*), CAST(min(created_at) AS VARCHAR), "
+            "CAST(max(created_at) AS VARCHAR) FROM customers GROUP BY source UNION ALL "
+            "SELECT 'accounts', source, count(*), NULL, NULL FROM accounts GROUP BY source "
+            "UNION ALL SELECT 'contacts', source, count(*), NULL, NULL FROM contacts "
+            "GROUP BY source ORDER BY 1, 2"
+        )
+        loads = self.ingests(limit=10)
+        return {
+            "store": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "tables": tables,
+            "sources": by_source,
+            "last_loads": loads,
+        }
+
+    def ingests(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest loads, newest first."""
+        return self._rows(
+            "SELECT ingest_id, source, kind, path, status, rows_read, rows_loaded, rows_rejected, "
+            "rows_replaced, customers_created, customers_merged, rejects_path, "
+            "CAST(finished_at AS VARCHAR) AS finished_at, round(seconds, 3) AS seconds "
+            "FROM ingests ORDER BY ingest_id DESC LIMIT ?",
+            [limit],
+        )
+
+    def rejects(self, ingest_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Rows refused by loads with on_error='skip', with their reasons."""
+        where = "WHERE ingest_id = ?" if ingest_id is not None else ""
+        params: list[Any] = [ingest_id] if ingest_id is not None else []
+        return self._rows(
+            f"SELECT ingest_id, source_row, column_name, value, reason FROM rejects {where} "
+            f"ORDER BY ingest_id DESC, source_row LIMIT ?",
+            [*params, limit],
+        )
+
+    def customers(
+        self, search: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        """Customers with their purchase and feedback counts; `search` matches any name or key."""
+        where, params = "", []
+        if search:
+            where = (
+                "WHERE c.customer_id IN (SELECT customer_id FROM identities WHERE "
+                "value ILIKE ?) OR c.name ILIKE ? OR c.email ILIKE ? OR c.customer_id = ?"
+            )
+            like = f"%{search.strip().lower()}%"
+            params = [like, f"%{search.strip()}%", like, search.strip()]
+        return self._rows(
+            "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
+            "coalesce(t.n, 0) AS transactions, coalesce(t.spend, 0) AS spend, "
+            "CAST(t.last AS VARCHAR) AS last_purchase, coalesce(f.n, 0) AS feedback, "
+            "(SELECT list(i.kind || ':' || i.value ORDER BY i.kind, i.value) FROM identities i "
+            " WHERE i.customer_id = c.customer_id) AS keys "
+            "FROM customers c "
+            "LEFT JOIN (SELECT customer_id, count(*) AS n, sum(amount) AS spend, max(ts) AS last "
+            "FROM transactions GROUP BY customer_id) t USING (customer_id) "
+            "LEFT JOIN (SELECT customer_id, count(*) AS n FROM feedback GROUP BY customer_id) f "
+            f"USING (customer_id) {where} ORDER BY c.customer_id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+
+    def resolve(self, key: str) -> str | None:
+        """The customer id for a customer id, external id, email or phone; None if unknown."""
+        key = key.strip()
+        rows = self._rows(
+            "SELECT customer_id FROM customers WHERE customer_id = ? UNION "
+            "SELECT customer_id FROM identities WHERE value = ? OR value = lower(?) "
+            "OR (kind = 'phone' AND value = right(regexp_replace(?, '[^0-9]', '', 'g'), 10))",
+            [key, key, key, key],
+        )
+        ids = sorted({r["customer_id"] for r in rows})
+        if len(ids) > 1:
+            raise ConfigError(
+                f"{key!r} matches several customers ({', '.join(ids[:5])}); use Rapport's id."
+            )
+        return ids[0] if ids else None
+
+    def table_names(self) -> list[str]:
+        return sorted(TABLES)
+
+    # --- the demo business ---------------------------------------------------------------
+    def demo(
+        self,
+        customers: int | None = None,
+        seed: int | None = None,
+        out_dir: str | Path | None = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """Generate the demo business into `out_dir` (beside the store) and load it."""
+        from rapport.demo import generate_demo
+
+        self._writable()
+        n = int(settings.get("demo.customers", customers))
+        s = int(settings.get("demo.seed", seed))
+        folder = Path(out_dir) if out_dir else self.path.resolve().parent / "demo-data"
+        files = generate_demo(folder, customers=n, seed=s)
+        loads = []
+        for kind, path in (
+            ("accounts", files.accounts),
+            ("customers", files.customers),
+            ("contacts", files.contacts),
+            ("transactions", files.transactions),
+            ("feedback", files.feedback),
+        ):
+            loads.append(self.ingest(path, kind, source="demo", progress=progress).as_dict())
+        return {"folder": str(folder), "ground_truth": str(files.ground_truth), "loads": loads,
+                "status": self.status()}
+
+
+def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:
+    """Open (creating if needed) the store at `path` (default ./rapport.duckdb)."""
+    return Workspace(path, read_only=read_only)
