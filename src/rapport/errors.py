@@ -64,8 +64,9 @@ class RowError:
     reason: str
 
     def describe(self, path: str) -> str:
-        shown = "empty" if self.value is None or self.value == "" else repr(self.value)
-        return f"{path}, row {self.row}, column {self.column!r}: value {shown} {self.reason}"
+        if self.value is None or self.value == "":
+            return f"{path}, row {self.row}, column {self.column!r}: {self.reason}"
+        return f"{path}, row {self.row}, column {self.column!r}: value {self.value!r} {self.reason}"
 
 
 class IngestError(InputError):

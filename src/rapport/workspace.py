@@ -4,7 +4,7 @@ from __future__ import annotations
 
 __all__ = ["Workspace", "open_workspace"]
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -126,6 +126,7 @@ class Workspace:
         dry_run: bool = False,
         rejects_dir: str | Path | None = None,
         progress: Progress | None = None,
+        on_plan: Callable[[IngestResult], None] | None = None,
     ) -> IngestResult:
         """Load a file (path) or a pandas / polars / Arrow table as `kind`.
 
@@ -157,7 +158,7 @@ class Workspace:
             dry_run=dry_run,
             rejects_dir=Path(rejects_dir) if rejects_dir else None,
         )
-        return ingest(self._con, data, request, self.path.resolve().parent, progress)
+        return ingest(self._con, data, request, self.path.resolve().parent, progress, on_plan)
 
     def _writable(self) -> None:
         if self.read_only:

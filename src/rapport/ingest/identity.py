@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from rapport.ingest.parsing import phone_key_sql
+from rapport.ingest.sqltools import drop_temp
 
 # field in the stage table → identity kind
 KEY_FIELDS = {"customer_id": "external_id", "email": "email", "phone": "phone"}
@@ -64,9 +65,7 @@ def resolve_customers(
             f"SELECT __row, '{kind}' AS kind, {scope} AS scope, {value} AS value "
             f"FROM {stage} WHERE _ok AND {f} IS NOT NULL"
         )
-    for name in ("_rowkeys", "_keymap", "_rowcust"):
-        con.execute(f"DROP VIEW IF EXISTS {name}")
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    drop_temp(con, "_rowkeys", "_keymap", "_rowcust")
     union = " UNION ALL ".join(parts) if parts else (
         "SELECT NULL::BIGINT AS __row, NULL AS kind, NULL AS scope, NULL AS value WHERE false"
     )

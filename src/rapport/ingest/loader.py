@@ -36,6 +36,8 @@ from rapport.ingest.parsing import (
 )
 from rapport.ingest.ratings import RATING_SCALES, infer_rating_scale, kind_sql, scale_sql
 from rapport.ingest.readers import SourceInfo, drop_source, read_source
+from rapport.ingest.sqltools import drop_temp
+from rapport.ingest.sqltools import ident as _q
 from rapport.schema import TABLES
 
 Progress = Callable[[str], None]
@@ -90,10 +92,6 @@ class IngestResult:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass
 class _FieldPlan:
     field: Field
@@ -116,8 +114,13 @@ def ingest(
     request: IngestRequest,
     store_dir: Path,
     progress: Progress | None = None,
+    on_plan: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult:
-    """Load `data` (a path or a table) as `request.kind` into the store behind `con`."""
+    """Load `data` (a path or a table) as `request.kind` into the store behind `con`.
+
+    `progress` is told each step as it starts; `on_plan` sees the mapping before any row is
+    validated or written (the CLI prints it).
+    """
     step = progress or (lambda _s: None)
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
@@ -138,12 +141,9 @@ def ingest(
     )
     try:
         return _ingest_source(con, info, spec, request, source, store_dir, step, started,
-                              started_at)
+                              started_at, on_plan)
     finally:
-        for stale in ("_rowcust", "_rowkeys"):
-            con.execute(f"DROP VIEW IF EXISTS {stale}")
-        for stale in ("_stage", "_errors", "_rowcust", "_rowkeys", "_keymap"):
-            con.execute(f"DROP TABLE IF EXISTS {stale}")
+        drop_temp(con, "_stage", "_errors", "_rowcust", "_rowkeys", "_keymap")
         drop_source(con)
         for p in info.cleanup:
             p.unlink(missing_ok=True)
@@ -159,6 +159,7 @@ def _ingest_source(
     step: Progress,
     started: float,
     started_at: datetime,
+    on_plan: Callable[[IngestResult], None] | None,
 ) -> IngestResult:
     step("map")
     mapping = infer_mapping(spec.kind, info.columns, request.mapping)
@@ -184,6 +185,8 @@ def _ingest_source(
             f"{earlier[1]!r}); nothing loaded. Pass --force to load it again."
         )
         return result
+    if on_plan is not None:
+        on_plan(result)
     if request.dry_run:
         result.message = "dry run: nothing loaded"
         return result
@@ -413,12 +416,11 @@ def _build_stage(
     outer.append("__attrs AS _attrs")
     outer += [f"_e{i}" for i in range(len(checks))]
     ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(checks))) or "true"
-    con.execute("DROP TABLE IF EXISTS _stage")
+    drop_temp(con, "_stage", "_errors")
     con.execute(
         f"CREATE TEMP TABLE _stage AS SELECT __row, {', '.join(outer)}, {ok} AS _ok FROM "
         f"(SELECT __row, {', '.join(middle)} FROM (SELECT *, {', '.join(inner)} FROM _src))"
     )
-    con.execute("DROP TABLE IF EXISTS _errors")
     if checks:
         union = " UNION ALL ".join(
             f"SELECT e._r AS __row, {sql_str(label)} AS column_name, {raw} AS value, "
@@ -439,19 +441,28 @@ def _attributes_sql(con: duckdb.DuckDBPyConnection, cols: list[str], dtypes: dic
     if not cols:
         return "NULL::JSON"
     text_cols = [c for c in cols if dtypes[c] == "VARCHAR"]
-    numeric: set[str] = set()
+    kinds: dict[str, str] = {}
     if text_cols:
-        tests = ", ".join(
-            f"bool_and(TRY_CAST(nullif(trim({_q(c)}), '') AS DOUBLE) IS NOT NULL "
-            f"OR nullif(trim({_q(c)}), '') IS NULL) AND count(nullif(trim({_q(c)}), '')) > 0"
-            for c in text_cols
-        )
-        row = con.execute(f"SELECT {tests} FROM (SELECT * FROM _src LIMIT 100000)").fetchone()
-        numeric = {c for c, is_num in zip(text_cols, row or (), strict=False) if is_num}
+        # a column is numeric when every value is a plain number; a leading zero ("0001")
+        # marks a code, which stays text so nothing is lost
+        tests = []
+        for c in text_cols:
+            v = f"nullif(trim({_q(c)}), '')"
+            tests.append(
+                f"count({v}) > 0 AND bool_and({v} IS NULL OR "
+                f"regexp_full_match({v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?')), "
+                f"bool_and({v} IS NULL OR regexp_full_match({v}, '-?(0|[1-9][0-9]{{0,17}})'))"
+            )
+        row = con.execute(
+            f"SELECT {', '.join(tests)} FROM (SELECT * FROM _src LIMIT 100000)"
+        ).fetchone() or ()
+        for i, c in enumerate(text_cols):
+            if row[2 * i]:
+                kinds[c] = "BIGINT" if row[2 * i + 1] else "DOUBLE"
     pairs = []
     for c in cols:
-        if c in numeric:
-            val = f"TRY_CAST(nullif(trim({_q(c)}), '') AS DOUBLE)"
+        if c in kinds:
+            val = f"TRY_CAST(nullif(trim({_q(c)}), '') AS {kinds[c]})"
         elif dtypes[c] == "VARCHAR":
             val = f"nullif(trim({_q(c)}), '')"
         else:
@@ -525,7 +536,7 @@ def _upsert_customers(
             expr = "NULL"
         cols.append(f"{expr} AS {target}")
     attrs = "arg_max(s._attrs, s.__row)" if overwrite else "NULL::JSON"
-    con.execute("DROP TABLE IF EXISTS _custnew")
+    drop_temp(con, "_custnew")
     con.execute(
         f"CREATE TEMP TABLE _custnew AS SELECT rc.customer_id, {', '.join(cols)}, "
         f"{attrs} AS attributes, min(s.__row) AS source_row FROM _stage s "

@@ -25,6 +25,9 @@ import duckdb
 import pyarrow as pa
 
 from rapport.errors import InputError
+from rapport.ingest.sqltools import drop_temp
+from rapport.ingest.sqltools import ident as _q
+from rapport.ingest.sqltools import lit as _lit
 
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat", ".psv", ""}
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
@@ -45,14 +48,6 @@ class SourceInfo:
     rows: int
     cleanup: list[Path] = field(default_factory=list)
     is_view: bool = False  # `_src` reads the file directly (Parquet): nothing is copied
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def read_source(
@@ -87,9 +82,7 @@ def read_source(
 
 
 def drop_source(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP VIEW IF EXISTS _src")
-    con.execute("DROP TABLE IF EXISTS _src_data")
-    con.execute("DROP TABLE IF EXISTS _src_lines")
+    drop_temp(con, "_src", "_src_data", "_src_lines", "_src_tmp")
 
 
 def _read_frame(con: duckdb.DuckDBPyConnection, data: Any) -> SourceInfo:
@@ -149,7 +142,7 @@ def _read_path(
             )
             con.execute("SELECT * FROM _src LIMIT 0")
         except duckdb.Error as exc:
-            con.execute("DROP VIEW IF EXISTS _src")
+            drop_temp(con, "_src")
             raise InputError(f"{shown} is not a readable Parquet file: {exc}") from None
         return SourceInfo(shown, digest, "Parquet", [], {}, 0, is_view=True)
     if suffix in _EXCEL_SUFFIXES:

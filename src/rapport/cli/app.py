@@ -1,0 +1,317 @@
+"""Commands: init, ingest, status, customers, ingests, rejects, demo.
+
+Every command works on one store (`--store PATH`, default ./rapport.duckdb or
+$RAPPORT_STORE). Listing commands take `--json`. Errors print `Error: …` and exit 1.
+"""
+
+from __future__ import annotations
+
+__all__ = ["app", "main"]
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rapport import settings
+from rapport.errors import RapportError
+from rapport.ingest import IngestResult
+from rapport.ingest.fields import KINDS
+from rapport.ingest.loader import STEPS
+from rapport.workspace import Workspace
+
+app = typer.Typer(
+    name="rapport",
+    help="Rapport: know your customers the way a friend does. Loads what customers do and say "
+    "into a local store (a DuckDB file) and tells you who they are.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Any] = {"store": None}
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option("--store", help="the store file (default ./rapport.duckdb or $RAPPORT_STORE)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+@app.callback()
+def _root(store: StoreOpt = None) -> None:
+    _state["store"] = store
+
+
+def _store(store: Path | None) -> Path:
+    return Path(store or _state["store"] or settings.get("store"))
+
+
+@contextmanager
+def _workspace(store: Path | None, read_only: bool = False) -> Iterator[Workspace]:
+    ws = Workspace(_store(store), read_only=read_only)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def _table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
+    table = Table(title=title, show_lines=False, header_style="bold")
+    if not rows:
+        table.add_column("(none)")
+        return table
+    for col in rows[0]:
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r.values()])
+    return table
+
+
+@contextmanager
+def _steps(title: str, total: int, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar advanced once per step; silent with --json."""
+    if quiet:
+        yield lambda _step: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("{task.fields[step]}"), TimeElapsedColumn(), console=err, transient=True,
+    ) as bar:
+        task = bar.add_task(title, total=total, step="")
+        seen = {"n": 0}
+
+        def advance(step: str) -> None:
+            if seen["n"]:
+                bar.advance(task)
+            seen["n"] += 1
+            bar.update(task, step=step)
+
+        yield advance
+        bar.update(task, completed=total)
+
+
+def _show_plan(result: IngestResult) -> None:
+    table = Table(title=f"{result.path} → {result.kind}  ({result.format}, "
+                        f"{result.rows_read:,} rows)", header_style="bold")
+    table.add_column("field")
+    table.add_column("from column / expression")
+    table.add_column("note")
+    for f, col in result.mapping.items():
+        table.add_row(f, col, result.notes.get(f, ""))
+    err.print(table)
+    if result.attributes:
+        shown = ", ".join(result.attributes[:12]) + (" …" if len(result.attributes) > 12 else "")
+        err.print(f"kept as attributes: {shown}")
+
+
+def _fail(exc: RapportError) -> None:
+    err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def init(store: StoreOpt = None) -> None:
+    """Create an empty store (or upgrade an old one) and print where it is."""
+    try:
+        with _workspace(store) as ws:
+            out.print(f"store ready: {ws.path} (schema version {ws.schema_version})")
+    except RapportError as exc:
+        _fail(exc)
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(help="CSV/TSV/TXT, Parquet, JSON(L) or .xlsx file")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help=", ".join(KINDS))],
+    source: Annotated[str | None, typer.Option(help="name of the source (default: file name)")]
+    = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", "-m", help="FIELD=COLUMN or FIELD=EXPRESSION, e.g. "
+                                         "amount=Quantity*UnitPrice (repeatable)"),
+    ] = None,
+    on_error: Annotated[str, typer.Option(help="fail: refuse bad rows; skip: load the rest")]
+    = "fail",
+    mode: Annotated[str, typer.Option(help="replace or append the source's earlier rows")]
+    = "replace",
+    id_space: Annotated[str, typer.Option(help="id space of the file's customer ids")]
+    = "default",
+    date_format: Annotated[str | None, typer.Option(help="strptime format, e.g. %d/%m/%Y")]
+    = None,
+    rating_scale: Annotated[str | None, typer.Option(help="nps, csat, stars5, stars10, "
+                                                          "binary or none")] = None,
+    header: Annotated[bool | None, typer.Option("--header/--no-header",
+                                                help="whether the first line names columns")]
+    = None,
+    delimiter: Annotated[str | None, typer.Option(help="field delimiter of a text file")] = None,
+    encoding: Annotated[str | None, typer.Option(help="text encoding (detected if omitted)")]
+    = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first)")] = None,
+    force: Annotated[bool, typer.Option(help="load again even if this file was loaded")]
+    = False,
+    dry_run: Annotated[bool, typer.Option(help="show the mapping, load nothing")] = False,
+    rejects_dir: Annotated[Path | None, typer.Option(help="where rejected rows are written")]
+    = None,
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+) -> None:
+    """Load a file of customers, transactions, feedback, accounts or contacts."""
+    try:
+        with _workspace(store) as ws, _steps(f"loading {file.name}", len(STEPS), as_json) as step:
+            result = ws.ingest(
+                file, kind, source=source, mapping=map_ or [], on_error=on_error, mode=mode,
+                id_space=id_space, date_format=date_format, rating_scale=rating_scale,
+                header=header, delimiter=delimiter, encoding=encoding, sheet=sheet,
+                force=force, dry_run=dry_run, rejects_dir=rejects_dir, progress=step,
+                on_plan=None if as_json else _show_plan,
+            )
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    if result.status == "skipped":
+        out.print(f"[yellow]{result.message}[/]")
+        return
+    out.print(result.message)
+    if result.status == "loaded":
+        out.print(
+            f"customers: {result.customers_created:,} new, {result.customers_merged:,} merged; "
+            f"{result.seconds:.2f} s"
+        )
+
+
+@app.command()
+def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """What the store holds: rows per table and source, date ranges, the last loads."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            data = ws.status()
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(data)
+        return
+    out.print(f"[bold]{data['store']}[/] (schema {data['schema_version']})")
+    out.print(_table([{"table": k, "rows": f"{v:,}"} for k, v in data["tables"].items()],
+                     "tables"))
+    out.print(_table(data["sources"], "by source"))
+    keep = ("ingest_id", "source", "kind", "status", "rows_loaded", "rows_rejected", "finished_at")
+    out.print(_table([{k: r[k] for k in keep} for r in data["last_loads"]], "last loads"))
+
+
+@app.command()
+def customers(
+    search: Annotated[str | None, typer.Option("--search", "-s",
+                                               help="name, email, phone or id")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 20,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List customers, or search them by name, email, phone or any id."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            rows = ws.customers(search=search, limit=limit, offset=offset)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(rows, f"customers{f' matching {search!r}' if search else ''}"))
+
+
+@app.command()
+def ingests(
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The loads so far, newest first."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            rows = ws.ingests(limit=limit)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(rows, "loads"))
+
+
+@app.command()
+def rejects(
+    ingest_id: Annotated[int | None, typer.Option("--ingest", help="one load's rejects")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rows refused by loads run with --on-error skip, and why."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            rows = ws.rejects(ingest_id, limit=limit)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(rows)
+        return
+    out.print(_table(rows, "rejected rows"))
+
+
+@app.command()
+def demo(
+    customers_: Annotated[int, typer.Option("--customers", min=50, max=1_000_000,
+                                            help="customers to generate")] = 3000,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    out_dir: Annotated[Path | None, typer.Option(help="where the generated files go "
+                                                      "(default: demo-data beside the store)")]
+    = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Generate the demo business (Northwind Roasters), load it and summarise it."""
+    try:
+        with _workspace(store) as ws, _steps("demo business", 5 * len(STEPS), as_json) as step:
+            summary = ws.demo(customers=customers_, seed=seed, out_dir=out_dir, progress=step)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"[bold]Northwind Roasters[/] demo written to {summary['folder']}")
+    out.print(_table([
+        {"kind": ld["kind"], "status": ld["status"], "rows": f"{ld['rows_loaded']:,}",
+         "new customers": f"{ld['customers_created']:,}", "seconds": f"{ld['seconds']:.2f}"}
+        for ld in summary["loads"]
+    ], "loads"))
+    tables = summary["status"]["tables"]
+    out.print(
+        f"{tables['customers']:,} customers, {tables['transactions']:,} transactions, "
+        f"{tables['feedback']:,} pieces of feedback, {tables['accounts']:,} accounts, "
+        f"{tables['contacts']:,} contacts in {summary['status']['store']}"
+    )
+    out.print(f"ground truth for tests: {summary['ground_truth']}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,29 @@
+"""Shared fixtures: a fresh store in a temporary folder, and where the real data sets are."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import rapport
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[rapport.Workspace]:
+    workspace = rapport.open(tmp_path / "store.duckdb")
+    yield workspace
+    workspace.close()
+
+
+def count(ws: rapport.Workspace, query: str) -> int:
+    return int(ws.sql(query).column(0)[0].as_py())
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
