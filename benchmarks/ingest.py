@@ -43,6 +43,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 GOALS = {"parquet": 1_000_000.0, "csv": 300_000.0}  # rows per second, Rapport ingest
 FORMATS = ("parquet", "csv")
 TOOLS = ("rapport", "duckdb", "pandas")
+NOISY = 0.10  # other processes using more than this share of the CPUs make a run noisy
 TOOL_LABELS = {
     "rapport": "Rapport ws.ingest",
     "duckdb": "DuckDB CREATE TABLE AS",
@@ -200,10 +201,37 @@ class Measure:
         return statistics.median(self.seconds)
 
 
-def run_one(tool: str, path: Path) -> tuple[float, int, dict[str, Any]]:
+def _busy_cpu_seconds() -> float | None:
+    """CPU seconds all processes of the machine have used since boot (Linux), else None."""
+    try:
+        with open("/proc/stat") as f:
+            parts = f.readline().split()
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+    ticks = [int(x) for x in parts[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def run_one(tool: str, path: Path) -> tuple[float, int, dict[str, Any], float | None]:
+    """One load in a fresh folder; also the share of the machine's CPUs that other processes
+    used meanwhile (None where it cannot be told), so a noisy measurement shows."""
     gc.collect()
     with tempfile.TemporaryDirectory(prefix=f"rapport-bench-{tool}-") as tmp:
-        return LOADERS[tool](path, Path(tmp))
+        busy, own, wall = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+        seconds, rows, extra = LOADERS[tool](path, Path(tmp))
+        busy_after = _busy_cpu_seconds()
+        own_used = _own_cpu_seconds() - own
+        wall = time.perf_counter() - wall
+    others = None
+    if busy is not None and busy_after is not None:
+        others = max(0.0, busy_after - busy - own_used) / (wall * (os.cpu_count() or 1))
+    return seconds, rows, extra, others
 
 
 # ------------------------------------------------------------------------------------------
@@ -354,19 +382,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     tools = tuple(t for t in TOOLS if not args.only or t in args.only)
     results = {(t, f): Measure(t, f) for t in tools for f in FORMATS}
+    noisy_runs = 0
     for rep in range(args.repeat):
         for fmt in FORMATS:
             for tool in tools:
-                seconds, rows, extra = run_one(tool, files[fmt])
+                seconds, rows, extra, others = run_one(tool, files[fmt])
                 m = results[(tool, fmt)]
                 m.seconds.append(seconds)
                 m.rows, m.extra = rows, extra
+                noise = ""
+                if others is not None:
+                    noise = f"  other processes used {100 * others:3.0f}% of the CPUs"
+                    if others > NOISY:
+                        noise += "  (NOISY)"
+                        noisy_runs += 1
                 print(f"  run {rep + 1}/{args.repeat}  {TOOL_LABELS[tool]:30s} {fmt:8s} "
-                      f"{seconds:7.2f} s  {_fmt_rate(rows, seconds):>12s} rows/s", flush=True)
+                      f"{seconds:7.2f} s  {_fmt_rate(rows, seconds):>12s} rows/s{noise}",
+                      flush=True)
     if set(tools) != set(TOOLS):
         print("\n(--only given: no table of ratios)")
         return 0
     print_results(results, args.rows, args.repeat)
+    if noisy_runs:
+        print(f"\nWARNING: {noisy_runs} run(s) shared the machine with other busy processes "
+              f"(> {100 * NOISY:.0f}% of the CPUs); their numbers are noisy.")
     return 0
 
 

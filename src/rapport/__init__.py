@@ -17,7 +17,7 @@ from rapport.workspace import Workspace, open_workspace
 
 __version__ = "0.1.0"
 
-open = open_workspace  # noqa: A001 - rapport.open(path) is the documented entry point
+open = open_workspace
 
 __all__ = [
     "ConfigError",

@@ -40,6 +40,11 @@ class Workspace:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
+            if "not a valid duckdb database" in str(exc).lower():
+                raise StoreError(
+                    f"{self.path} is not a Rapport store (it is not a DuckDB database). "
+                    f"Choose another path with --store."
+                ) from None
             if "lock" in str(exc).lower():
                 raise StoreError(
                     f"{self.path} is open in another process (a running `rapport serve` or "
@@ -103,7 +108,8 @@ class Workspace:
             cur.close()
 
     def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        return self.sql(query, params).to_pylist()
+        rows: list[dict[str, Any]] = self.sql(query, params).to_pylist()
+        return rows
 
     # --- ingestion -----------------------------------------------------------------------
     def ingest(

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import count, write
 
 import rapport
+from conftest import count, write
 from rapport.ingest import loader
 
 ORDERS = "customer_id,email,order_date,amount\na,a@x.io,2024-01-05,10\nb,,2024-01-06,20\n"

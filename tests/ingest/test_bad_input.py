@@ -8,9 +8,9 @@ import csv
 from pathlib import Path
 
 import pytest
-from conftest import count, write
 
 import rapport
+from conftest import count, write
 from rapport.errors import ConfigError, ExpressionError, IngestError, InputError, MappingError
 
 GOOD = "order_id,customer_id,order_date,amount\n1,a,2024-01-05,10.50\n2,b,2024-01-06,20\n"
@@ -136,12 +136,12 @@ def test_skip_loads_good_rows_and_writes_rejects(ws: rapport.Workspace, tmp_path
 
 def test_bad_options_are_refused_before_reading(ws: rapport.Workspace, tmp_path: Path) -> None:
     path = _orders(tmp_path, "3,c,2024-01-07,7")
-    with pytest.raises(ConfigError, match="--on-error 'ignore': use fail or skip"):
+    with pytest.raises(ConfigError, match=r"--on-error 'ignore': use fail or skip"):
         ws.ingest(path, "transactions", on_error="ignore")
-    with pytest.raises(ConfigError, match="--mode 'merge': use replace or append"):
+    with pytest.raises(ConfigError, match=r"--mode 'merge': use replace or append"):
         ws.ingest(path, "transactions", mode="merge")
     with pytest.raises(InputError, match="does not exist"):
         ws.ingest(tmp_path / "nope.csv", "transactions")
-    with pytest.raises(InputError, match="unknown file type '.docx'"):
+    with pytest.raises(InputError, match=r"unknown file type '\.docx'"):
         ws.ingest(write(tmp_path / "x.docx", "a"), "transactions")
     _assert_nothing_loaded(ws)

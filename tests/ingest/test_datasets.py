@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DATASETS, count
 
 import rapport
+from conftest import DATASETS, count
 
 CDNOW = DATASETS / "cdnow"
 
@@ -114,7 +114,8 @@ def test_olist_orders_and_reviews_load_as_two_kinds(ws: rapport.Workspace) -> No
     ) == 3_584
     late = count(
         ws,
-        "SELECT count(*) FROM transactions WHERE CAST(attributes->>'$.order_delivered_customer_date'"
-        " AS TIMESTAMP) > CAST(attributes->>'$.order_estimated_delivery_date' AS TIMESTAMP)",
+        "SELECT count(*) FROM transactions WHERE "
+        "CAST(attributes->>'$.order_delivered_customer_date' AS TIMESTAMP) > "
+        "CAST(attributes->>'$.order_estimated_delivery_date' AS TIMESTAMP)",
     )
     assert late > 0

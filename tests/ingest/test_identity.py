@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import count, write
 
 import rapport
+from conftest import count, write
 
 
 def _customer_of(ws: rapport.Workspace, kind: str, value: str) -> str:

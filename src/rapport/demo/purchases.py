@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,16 @@ class Calendar:
     @property
     def start(self) -> date:
         return self.end + timedelta(days=1) - timedelta(days=self.days)
+
+    @property
+    def horizon_seconds(self) -> int:
+        """The end of the period, in seconds since its start."""
+        return self.days * 86400
+
+    def timestamp(self, seconds: int) -> str:
+        """ISO timestamp of a time given in seconds since the start."""
+        moment = datetime.combine(self.start, time()) + timedelta(seconds=int(seconds))
+        return moment.isoformat()
 
     def day_months(self) -> IntArray:
         """The month (0 = January) of every day of the period."""

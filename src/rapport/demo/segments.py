@@ -16,7 +16,7 @@ competitor reasons: clauses that compare ("{reason}") in favour of us (+1) or of
 
 from __future__ import annotations
 
-__all__ = ["SEGMENTS", "Competitor", "Phrase", "Segment", "segment_named"]
+__all__ = ["OFFICE", "SEGMENTS", "Competitor", "Phrase", "Segment", "segment_named"]
 
 from dataclasses import dataclass, field
 

@@ -12,7 +12,7 @@ customers who never order again; planted contradictions override this on purpose
 
 from __future__ import annotations
 
-__all__ = ["FACETS", "Future", "Sentence", "Tone", "Voice"]
+__all__ = ["FACETS", "Draft", "Future", "Sentence", "Tone", "Voice"]
 
 import random
 import re
@@ -71,7 +71,9 @@ class Future:
 
 
 @dataclass(frozen=True)
-class _Draft:
+class Draft:
+    """A sentence before it is roughened into what a person types."""
+
     text: str  # natural case, with its final punctuation
     facets: tuple[str, ...]
     aspects: tuple[str, ...]
@@ -94,11 +96,11 @@ class Voice:
 
     def _draft(
         self, template: str, phrase: Phrase, facets: tuple[str, ...], **names: str
-    ) -> _Draft:
+    ) -> Draft:
         text = template.format(x=phrase.text, **names)
         starts_with_slot = template.startswith("{")
         lowerable = not _KEEP_CAPITAL.match(text) and not (starts_with_slot and text[0].isupper())
-        return _Draft(text, facets, (phrase.aspect,), phrase.sentiment, lowerable)
+        return Draft(text, facets, (phrase.aspect,), phrase.sentiment, lowerable)
 
     def _content(self, segment: Segment, facet: str, sentiment: int | None = None) -> Phrase:
         own: dict[str, tuple[Phrase, ...]] = {
@@ -122,16 +124,16 @@ class Voice:
                 return self.rng.choice(fitting)
         raise KeyError(f"no {facet} content with sentiment {sentiment}")
 
-    def say(self, segment: Segment, facet: str, sentiment: int | None = None) -> _Draft:
+    def say(self, segment: Segment, facet: str, sentiment: int | None = None) -> Draft:
         """A sentence expressing one facet (not competitor or intent) in the segment's words."""
         phrase = self._content(segment, facet, sentiment)
         return self._draft(self.rng.choice(pb.TEMPLATES[facet]), phrase, (facet,))
 
-    def phrase(self, facet: str, phrase: Phrase) -> _Draft:
+    def phrase(self, facet: str, phrase: Phrase) -> Draft:
         """A sentence expressing `facet` with the given content."""
         return self._draft(self.rng.choice(pb.TEMPLATES[facet]), phrase, (facet,))
 
-    def competitor(self, segment: Segment, stance: Stance) -> _Draft:
+    def competitor(self, segment: Segment, stance: Stance) -> Draft:
         rival = self.rng.choice(
             segment.competitors if self.rng.random() < 0.8 else pb.GENERIC_COMPETITORS
         )
@@ -149,22 +151,22 @@ class Voice:
         template = self.rng.choice(pb.COMPETITOR_SWITCH)
         return self._draft(template, reason, ("competitor", "intent"), **names)
 
-    def intent(self, kind: IntentKind) -> _Draft:
+    def intent(self, kind: IntentKind) -> Draft:
         pool = {"soon": pb.INTENT_SOON, "later": pb.INTENT_LATER, "quit": pb.INTENT_QUIT}[kind]
         template = self.rng.choice(pb.TEMPLATES["intent+" if kind != "quit" else "intent-"])
         return self._draft(template, self.rng.choice(pool), ("intent",))
 
-    def mixed(self, praise: Phrase, pain: Phrase) -> _Draft:
+    def mixed(self, praise: Phrase, pain: Phrase) -> Draft:
         """'love the taste but the bag arrived torn': praise and pain in one sentence."""
         liked = self.phrase("praise", praise)
         join = self.rng.choice(pb.MIXED_JOINS)
         text = _FINAL.sub("", liked.text) + join + pain.text + "."
         aspects = tuple(dict.fromkeys((praise.aspect, pain.aspect)))
-        return _Draft(text, ("praise", "pain"), aspects, 0, liked.lowerable)
+        return Draft(text, ("praise", "pain"), aspects, 0, liked.lowerable)
 
-    def standalone(self) -> _Draft:
+    def standalone(self) -> Draft:
         text, facets, aspect, sentiment = self.rng.choice(pb.STANDALONE)
-        return _Draft(text, facets, (aspect,), sentiment, True)
+        return Draft(text, facets, (aspect,), sentiment, True)
 
     # -- whole texts -------------------------------------------------------------------------
 
@@ -177,16 +179,16 @@ class Voice:
         product: Product,
         tone: Tone,
         future: Future,
-        promise: _Draft | None = None,
+        promise: Draft | None = None,
     ) -> list[Sentence]:
         """A product review; `promise` forces an intent sentence (planting)."""
         liked = self.rng.choice(
             pb.category_praise(product.category, _short_name(product), product.aspect)
         )
         disliked = self.rng.choice(pb.category_pains(product.category) + segment.pains)
-        lead: list[_Draft] = []
-        body: list[_Draft] = []
-        tail: list[_Draft] = []
+        lead: list[Draft] = []
+        body: list[Draft] = []
+        tail: list[Draft] = []
         if tone == "positive":
             lead.append(self.phrase("praise", liked))
             if self._maybe(0.5):
@@ -221,12 +223,12 @@ class Voice:
         return self.finish(self._arrange(lead, body, tail, promise))
 
     def survey(
-        self, segment: Segment, tone: Tone, future: Future, promise: _Draft | None = None
+        self, segment: Segment, tone: Tone, future: Future, promise: Draft | None = None
     ) -> list[Sentence]:
         """The comment under an NPS score; `promise` forces an intent sentence (planting)."""
-        lead: list[_Draft] = []
-        body: list[_Draft] = []
-        tail: list[_Draft] = []
+        lead: list[Draft] = []
+        body: list[Draft] = []
+        tail: list[Draft] = []
         if tone == "positive":
             if self._maybe(0.5):
                 lead.append(self.say(segment, "perception", 1))
@@ -279,7 +281,7 @@ class Voice:
     def open_survey(self, segment: Segment, future: Future) -> list[Sentence]:
         """The answer to 'what could we do better?': suggestions, hopes, a pain or two."""
         lead = [self.say(segment, "suggestion")]
-        body: list[_Draft] = []
+        body: list[Draft] = []
         if self._maybe(0.5):
             body.append(self.say(segment, "hope"))
         if self._maybe(0.4):
@@ -295,8 +297,8 @@ class Voice:
         """A support ticket: a problem, perhaps a worry, usually a request."""
         problem = self.rng.choice(pb.TICKET_PROBLEMS if self._maybe(0.6) else segment.pains)
         lead = [self._draft(self.rng.choice(pb.TICKET_TEMPLATES), problem, ("pain",))]
-        body: list[_Draft] = []
-        tail: list[_Draft] = []
+        body: list[Draft] = []
+        tail: list[Draft] = []
         if self._maybe(0.25):
             body.append(self.say(segment, "pain"))
         if self._maybe(0.25):
@@ -307,18 +309,18 @@ class Voice:
         if not future.again and self._maybe(0.1):
             tail.append(self.intent("quit"))
         if self._maybe(0.4):
-            tail.append(_Draft(self.rng.choice(pb.CLOSINGS), (), ("general",), 0, False))
+            tail.append(Draft(self.rng.choice(pb.CLOSINGS), (), ("general",), 0, False))
         drafts = self._arrange(lead, body, tail)
         greeting = self.rng.choice(pb.GREETINGS) if self._maybe(0.5) else ""
         return self.finish(drafts, greeting=greeting)
 
     def _arrange(
         self,
-        lead: list[_Draft],
-        body: list[_Draft],
-        tail: list[_Draft],
-        promise: _Draft | None = None,
-    ) -> list[_Draft]:
+        lead: list[Draft],
+        body: list[Draft],
+        tail: list[Draft],
+        promise: Draft | None = None,
+    ) -> list[Draft]:
         """Lead first, at most three body sentences in random order, then the tail; a forced
         `promise` replaces any other intent."""
         if promise is not None:
@@ -330,7 +332,7 @@ class Voice:
     # -- roughening --------------------------------------------------------------------------
 
     def finish(
-        self, drafts: list[_Draft], greeting: str = "", casual: bool = True
+        self, drafts: list[Draft], greeting: str = "", casual: bool = True
     ) -> list[Sentence]:
         """Turn drafts into the sentences a person would type."""
         rng = self.rng

@@ -340,13 +340,13 @@ def infer_mapping(kind: str, columns: list[str], given: dict[str, str]) -> dict[
         if hit is not None:
             mapping[f.name] = hit
             used.add(normalise_name(hit))
-    if kind == "feedback" and "author" not in mapping and "customer_id" in mapping:
-        # a handle or user name used as the customer id is also who wrote the feedback
-        if normalise_name(mapping["customer_id"]) in spec.field("author").names:
-            mapping["author"] = mapping["customer_id"]
-    if kind == "transactions" and "amount" not in mapping:
-        if "quantity" in mapping and "unit_price" in mapping:
-            mapping["amount"] = f"{_quote(mapping['quantity'])} * {_quote(mapping['unit_price'])}"
+    # a handle or user name used as the customer id is also who wrote the feedback
+    if (kind == "feedback" and "author" not in mapping and "customer_id" in mapping
+            and normalise_name(mapping["customer_id"]) in spec.field("author").names):
+        mapping["author"] = mapping["customer_id"]
+    if (kind == "transactions" and "amount" not in mapping and "quantity" in mapping
+            and "unit_price" in mapping):
+        mapping["amount"] = f"{_quote(mapping['quantity'])} * {_quote(mapping['unit_price'])}"
     if kind == "customers" and "name" not in mapping:
         first = next((by_norm[n] for n in ("firstname", "givenname", "forename") if n in by_norm),
                      None)

@@ -30,7 +30,9 @@ class Resolution:
 
 
 def _next_number(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT value FROM rapport_meta WHERE key = 'last_customer_number'").fetchone()
+    row = con.execute(
+        "SELECT value FROM rapport_meta WHERE key = 'last_customer_number'"
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -142,7 +144,8 @@ def _resolve_graph(
 ) -> tuple[int, int, int]:
     """Rows with several keys: connected components of keys and existing customers."""
     keys = con.execute(
-        "SELECT kind, scope, value, first_row, existing FROM _keymap ORDER BY first_row, kind, value"
+        "SELECT kind, scope, value, first_row, existing FROM _keymap "
+        "ORDER BY first_row, kind, value"
     ).fetchall()
     index = {(k, s, v): i for i, (k, s, v, _, _) in enumerate(keys)}
     parent = list(range(len(keys)))
@@ -195,7 +198,9 @@ def _resolve_graph(
         for i in group:
             assigned[i] = winner
     con.execute("ALTER TABLE _keymap ADD COLUMN customer_id VARCHAR")
-    con.execute("CREATE TEMP TABLE _assign (kind VARCHAR, scope VARCHAR, value VARCHAR, cid VARCHAR)")
+    con.execute(
+        "CREATE TEMP TABLE _assign (kind VARCHAR, scope VARCHAR, value VARCHAR, cid VARCHAR)"
+    )
     _bulk_assign(con, keys, assigned)
     con.execute(
         "UPDATE _keymap SET customer_id = a.cid FROM _assign a WHERE _keymap.kind = a.kind "

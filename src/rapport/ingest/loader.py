@@ -311,8 +311,10 @@ def _plan_fields(
         elif f.name == "rating_scale":
             v = f"lower({text_sql(x, dtype).value})"
             known = ", ".join(sql_str(k) for k in RATING_SCALES)
-            parsed = Parsed(v, f"CASE WHEN {{v}} IS NOT NULL AND {{v}} NOT IN ({known}) THEN "
-                               f"'is not a rating scale: use one of {', '.join(RATING_SCALES)}' END")
+            parsed = Parsed(
+                v, f"CASE WHEN {{v}} IS NOT NULL AND {{v}} NOT IN ({known}) THEN "
+                   f"'is not a rating scale: use one of {', '.join(RATING_SCALES)}' END",
+            )
         else:
             parsed = text_sql(x, dtype)
         label = target.column or target.text
@@ -379,9 +381,9 @@ def _required_errors(spec: KindSpec, plans: dict[str, _FieldPlan]) -> list[tuple
                                    f"without a customer cannot be loaded; give every row a "
                                    f"customer id, email or phone' END"))
     elif spec.kind == "feedback":
-        present = [n for n in ("text", "rating") if n in plans]
-        none = " AND ".join(f"{v(n)} IS NULL" for n in present)
-        label = "/".join(plans[n].label for n in present)
+        said: list[str] = [n for n in ("text", "rating") if n in plans]
+        none = " AND ".join(f"{v(n)} IS NULL" for n in said)
+        label = "/".join(plans[n].label for n in said)
         out.append((label, "NULL", f"CASE WHEN {none} THEN 'is empty: the row has neither "
                                    f"text nor a rating' END"))
         if "rating" in plans:

@@ -192,11 +192,11 @@ def choose_date_format(
         lo, hi = (row or (None, None))
         if lo is None:
             return "yyyymmdd-int"
-        if 19000101 <= lo and hi <= 21001231:
+        if lo >= 19000101 and hi <= 21001231:
             return "yyyymmdd-int"
-        if 1e9 <= lo and hi <= 4.2e9:
+        if lo >= 1e9 and hi <= 4.2e9:
             return "epoch-s"
-        if 1e12 <= lo and hi <= 4.2e12:
+        if lo >= 1e12 and hi <= 4.2e12:
             return "epoch-ms"
         return "yyyymmdd-int"
     s = clean_text(x, dtype)
@@ -204,7 +204,7 @@ def choose_date_format(
         f"(SELECT DISTINCT {s} AS v FROM (SELECT {x} FROM {relation} LIMIT 200000) "
         f"WHERE {s} IS NOT NULL LIMIT 2000)"
     )
-    tests = [f"count(*) FILTER (WHERE TRY_CAST(v AS TIMESTAMPTZ) IS NOT NULL)"]
+    tests = ["count(*) FILTER (WHERE TRY_CAST(v AS TIMESTAMPTZ) IS NOT NULL)"]
     tests += [
         f"count(*) FILTER (WHERE try_strptime(v, {sql_str(f)}) IS NOT NULL)" for f in DATE_FORMATS
     ]

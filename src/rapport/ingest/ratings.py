@@ -38,7 +38,8 @@ def infer_rating_scale(con: duckdb.DuckDBPyConnection, rating_sql: str, column: 
     if lo >= 1 and hi <= 5:
         return "csat" if ("csat" in name or "satisf" in name) else "stars5"
     if lo >= 0 and hi <= 10:
-        return "nps" if lo == 0 or not whole else "stars10"
+        # scores past 5 out of 10 are far more often NPS answers than ten-star ratings
+        return "stars10" if "star" in name and lo >= 1 else "nps"
     raise MappingError(
         f"ratings in {column!r} run from {lo:g} to {hi:g}, which fits no scale Rapport knows "
         f"(nps 0-10, csat 1-5, stars5, stars10, binary 0/1). Pass --rating-scale none to keep "

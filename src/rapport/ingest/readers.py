@@ -109,7 +109,8 @@ def _to_arrow(data: Any) -> pa.Table:
     if module.startswith("pandas"):
         return pa.Table.from_pandas(data, preserve_index=False)
     if module.startswith("polars"):
-        return data.to_arrow()  # type: ignore[no-any-return]
+        arrow: pa.Table = data.to_arrow()
+        return arrow
     raise InputError(
         f"cannot ingest a {type(data).__name__}: pass a file path, or a pandas, polars or "
         f"Arrow table."

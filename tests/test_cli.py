@@ -1,0 +1,83 @@
+"""The CLI: every command has --help, listings take --json, errors print `Error: …` and exit 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import write
+from rapport.cli import app
+
+runner = CliRunner()
+COMMANDS = ["init", "ingest", "status", "customers", "ingests", "rejects", "demo"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output and "--store" in result.output
+
+
+def test_ingest_status_customers_round_trip(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.duckdb")
+    assert runner.invoke(app, ["init", "--store", store]).exit_code == 0
+    orders = write(tmp_path / "orders.csv", "Customer Id,Invoice Date,Quantity,Unit Price\n"
+                                            "7,2024-01-01,2,3.5\n8,2024-01-02,1,10\n")
+    result = runner.invoke(app, ["ingest", str(orders), "--kind", "transactions",
+                                 "--store", store])
+    assert result.exit_code == 0, result.output
+    assert "Quantity * `Unit Price`" in result.output  # the mapping is printed before loading
+    assert "loaded 2 of 2 rows as transactions" in result.output
+    again = runner.invoke(app, ["ingest", str(orders), "-k", "transactions", "--store", store])
+    assert "already loaded" in again.output
+    status = json.loads(runner.invoke(app, ["status", "--store", store, "--json"]).output)
+    assert status["tables"]["transactions"] == 2
+    found = json.loads(runner.invoke(app, ["customers", "--store", store, "--search", "7",
+                                           "--json"]).output)
+    assert len(found) == 1 and found[0]["spend"] == 7.0
+    loads = json.loads(runner.invoke(app, ["ingests", "--store", store, "--json"]).output)
+    assert loads[0]["rows_loaded"] == 2
+
+
+def test_ingest_json_output_and_rejects(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.duckdb")
+    orders = write(tmp_path / "orders.csv", "customer_id,date,amount\na,2024-01-01,x\n"
+                                            "b,2024-01-01,2\n")
+    result = runner.invoke(app, ["ingest", str(orders), "-k", "transactions", "--store", store,
+                                 "--on-error", "skip", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["rows_loaded"], data["rows_rejected"]) == (1, 1)
+    assert Path(data["rejects_path"]).exists()
+    rejected = json.loads(runner.invoke(app, ["rejects", "--store", store, "--json"]).output)
+    assert rejected[0]["value"] == "x" and rejected[0]["column_name"] == "amount"
+
+
+def test_errors_print_error_and_exit_1(tmp_path: Path) -> None:
+    """Run the installed command as a user would, to see its real stderr and exit code."""
+    store = str(tmp_path / "s.duckdb")
+    bad = write(tmp_path / "bad.csv", "customer_id,date,amount\na,yesterday,1\n")
+    exe = Path(sys.executable).with_name("rapport")
+    env = {**os.environ, "COLUMNS": "200"}
+    cases = [
+        ["ingest", str(bad), "--kind", "transactions", "--store", store],
+        ["ingest", str(bad), "--kind", "nope", "--store", store],
+        ["ingest", str(tmp_path / "missing.csv"), "--kind", "feedback", "--store", store],
+        ["status", "--store", str(tmp_path / "none.duckdb")],
+    ]
+    expected = ["row 1, column 'date': value 'yesterday' is not a date", "unknown kind 'nope'",
+                "does not exist", "does not exist; create it with `rapport init`"]
+    for args, text in zip(cases, expected, strict=True):
+        proc = subprocess.run([str(exe), *args], capture_output=True, text=True, env=env)
+        assert proc.returncode == 1, (args, proc.stdout, proc.stderr)
+        # the mapping may be printed first; the error is a line of its own
+        assert any(line.startswith("Error: ") for line in proc.stderr.splitlines()), proc.stderr
+        assert text in " ".join(proc.stderr.split()), proc.stderr
+        assert "Traceback" not in proc.stderr

@@ -1,0 +1,88 @@
+"""The store: schema version and migrations, read-only SQL, opening errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import rapport
+from conftest import count, write
+from rapport.errors import ConfigError, SchemaError, StoreError
+from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES
+
+
+def test_first_open_creates_the_canonical_tables(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    with rapport.open(path) as ws:
+        assert ws.schema_version_found == 0
+        names = set(ws.sql("SELECT table_name FROM information_schema.tables").column(0)
+                    .to_pylist())
+        assert set(TABLES) <= names
+        for table in RAW_TABLES:
+            cols = ws.sql(f"SELECT * FROM {table} LIMIT 0").column_names
+            assert cols == TABLES[table].column_names
+        version = ws.sql("SELECT value FROM rapport_meta WHERE key = 'schema_version'")
+        assert version.column(0)[0].as_py() == str(SCHEMA_VERSION)
+    with rapport.open(path) as ws:
+        assert ws.schema_version_found == SCHEMA_VERSION  # nothing to migrate the second time
+
+
+def test_a_store_from_a_newer_rapport_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.duckdb"
+    rapport.open(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE rapport_meta SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(SchemaError, match="schema version 999, newer than this Rapport"):
+        rapport.open(path)
+
+
+def test_sql_is_read_only(ws: rapport.Workspace, tmp_path: Path) -> None:
+    ws.ingest(write(tmp_path / "o.csv", "customer_id,date,amount\na,2024-01-01,1\n"),
+              "transactions")
+    table = ws.sql("SELECT customer_id, amount FROM transactions WHERE amount > ?", [0])
+    assert table.num_rows == 1 and table.column_names == ["customer_id", "amount"]
+    for query in ("DELETE FROM transactions", "DROP TABLE customers",
+                  "SELECT 1; INSERT INTO customers (customer_id) VALUES ('x')",
+                  "CREATE TABLE x AS SELECT 1"):
+        with pytest.raises(ConfigError, match="runs read-only queries"):
+            ws.sql(query)
+    assert count(ws, "SELECT count(*) FROM transactions") == 1
+    with pytest.raises(ConfigError, match="query failed"):
+        ws.sql("SELECT nope FROM transactions")
+
+
+def test_opening_errors_say_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a folder"):
+        rapport.open(tmp_path)
+    junk = write(tmp_path / "junk.duckdb", "this is not a database")
+    with pytest.raises(StoreError, match="not a Rapport store"):
+        rapport.open(junk)
+    with pytest.raises(StoreError, match="does not exist; create it with `rapport init`"):
+        rapport.open(tmp_path / "missing.duckdb", read_only=True)
+    path = tmp_path / "ro.duckdb"
+    rapport.open(path).close()
+    with rapport.open(path, read_only=True) as ws, pytest.raises(StoreError, match="read-only"):
+        ws.ingest(write(tmp_path / "o.csv", "customer_id,date,amount\na,2024-01-01,1\n"),
+                  "transactions")
+
+
+def test_status_and_customer_search(ws: rapport.Workspace, tmp_path: Path) -> None:
+    ws.ingest(write(tmp_path / "c.csv", "CustomerID,Full Name,Email\n7,Ann Lee,ann@x.io\n"
+                                        "8,Bo Chen,bo@x.io\n"), "customers", source="crm")
+    ws.ingest(write(tmp_path / "o.csv", "CustomerID,date,amount\n7,2024-01-01,10\n"
+                                        "7,2024-03-01,5\n"), "transactions", source="shop")
+    status = ws.status()
+    assert status["tables"]["customers"] == 2 and status["tables"]["transactions"] == 2
+    shop = next(s for s in status["sources"] if s["table_name"] == "transactions")
+    assert (shop["source"], shop["rows"]) == ("shop", 2)
+    assert shop["first"].startswith("2024-01-01") and shop["last"].startswith("2024-03-01")
+    assert [load["kind"] for load in status["last_loads"]] == ["transactions", "customers"]
+    found = ws.customers(search="ann")
+    assert [c["name"] for c in found] == ["Ann Lee"]
+    assert found[0]["transactions"] == 2 and found[0]["spend"] == 15
+    assert sorted(found[0]["keys"]) == ["email:ann@x.io", "external_id:7"]
+    assert [c["name"] for c in ws.customers(search="8")] == ["Bo Chen"]
+    assert len(ws.customers(limit=1, offset=1)) == 1
