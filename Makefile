@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STORE  ?= rapport.duckdb
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test: lint typecheck unit
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+
+docs: setup
+	$(BIN)/python -c "from rapport.schema import markdown; print(markdown(), end='')" > docs/schema.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data rapport.duckdb

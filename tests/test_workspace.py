@@ -86,3 +86,12 @@ def test_status_and_customer_search(ws: rapport.Workspace, tmp_path: Path) -> No
     assert sorted(found[0]["keys"]) == ["email:ann@x.io", "external_id:7"]
     assert [c["name"] for c in ws.customers(search="8")] == ["Bo Chen"]
     assert len(ws.customers(limit=1, offset=1)) == 1
+
+
+def test_docs_schema_is_in_step_with_the_code() -> None:
+    from conftest import ROOT
+    from rapport.schema import markdown
+
+    assert (ROOT / "docs" / "schema.md").read_text() == markdown(), (
+        "regenerate it with: make docs"
+    )

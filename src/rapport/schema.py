@@ -14,6 +14,7 @@ __all__ = [
     "Column",
     "Table",
     "create_sql",
+    "markdown",
     "migrate",
 ]
 
@@ -233,3 +234,20 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
         con.execute("ROLLBACK")
         raise SchemaError(f"could not migrate {path} to schema {SCHEMA_VERSION}: {exc}") from exc
     return found
+
+
+def markdown() -> str:
+    """The tables as Markdown: docs/schema.md is this text (a test keeps the two in step)."""
+    lines = [
+        "# The store's tables",
+        "",
+        f"Schema version {SCHEMA_VERSION}. Generated from `src/rapport/schema.py` by "
+        "`make docs`; do not edit by hand.",
+        "",
+    ]
+    for table in TABLES.values():
+        lines += [f"## `{table.name}`", "", table.doc, "", "| column | type | meaning |",
+                  "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in table.columns]
+        lines.append("")
+    return "\n".join(lines)

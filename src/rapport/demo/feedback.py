@@ -15,7 +15,8 @@ process has ended, i.e. who dropped out), `intent_unfulfilled` (a promise to ord
 from such a dropped-out customer, with a passive score or a good review), `detractor_stays` (an
 NPS 0-6 with a complaint, dated right after an order that is followed by at least three more).
 Planting picks customers and dates; it never changes the simulated purchases.
-About 2% of reviews get a star rating that contradicts their text (`rating_text_mismatch`).
+About 4% of positive or negative reviews get a star rating that contradicts their text
+(`rating_text_mismatch`).
 """
 
 from __future__ import annotations
@@ -26,21 +27,19 @@ import random
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 
 from . import phrasebook as pb
 from .catalog import PRODUCTS
 from .orders import Orders
+from .purchases import BoolArray, IntArray
 from .segments import Segment
 from .voice import Future, Sentence, Tone, Voice
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 DAY = 86400
 WEEK = 7 * DAY
 SOON = 6 * WEEK
 PLANT_SHARE = 0.04
+MISMATCH_SHARE = 0.04  # of positive and negative reviews
 
 
 @dataclass
@@ -94,9 +93,11 @@ class _Writer:
         rnd: random.Random,
         orders: Orders,
         segments: list[Segment],
+        first_names: list[str],
         horizon: int,
     ) -> None:
         self.rnd = rnd
+        self.first_names = first_names
         self.voice = Voice(rnd)
         self.orders = orders
         self.segments = segments
@@ -135,10 +136,16 @@ class _Writer:
         }[tone]
         return self.rnd.choices(range(1, 6), weights=weights)[0]
 
-    def tone(self, n_after: int) -> Tone:
-        weights = (0.25, 0.40, 0.35) if n_after == 0 else (0.50, 0.35, 0.15)
-        if n_after >= 2:
-            weights = (0.65, 0.35, 0.0)
+    def tone(self, kind: str, n_after: int) -> Tone:
+        """Positive, mixed or negative; negative only from customers who buy at most once more."""
+        weights = {
+            ("survey", 0): (0.25, 0.40, 0.35),
+            ("survey", 1): (0.50, 0.35, 0.15),
+            ("survey", 2): (0.65, 0.35, 0.0),
+            ("review", 0): (0.45, 0.30, 0.25),
+            ("review", 1): (0.60, 0.28, 0.12),
+            ("review", 2): (0.75, 0.25, 0.0),
+        }[kind, min(n_after, 2)]
         tones: tuple[Tone, Tone, Tone] = ("positive", "mixed", "negative")
         return self.rnd.choices(tones, weights=weights)[0]
 
@@ -159,15 +166,15 @@ class _Writer:
         mismatch = False
         if kind == "ticket":
             channel = _pick(rnd, {"email": 0.5, "chat": 0.35, "phone": 0.15})
-            sentences = self.voice.ticket(segment, future)
+            sentences = self.voice.ticket(segment, future, self.first_names[customer])
             return Feedback(customer, ts, kind, channel, None, sentences, None, "none"), False
-        tone = self.tone(n_after)
+        tone = self.tone(kind, n_after)
         if kind == "review":
             product = PRODUCTS[self.product_of(order)]
             channel = _pick(rnd, {"website": 0.6, "app": 0.25, "marketplace": 0.15})
             sentences = self.voice.review(segment, product, tone, future)
             score = self.stars(tone)
-            if tone != "mixed" and rnd.random() < 0.02:
+            if tone != "mixed" and rnd.random() < MISMATCH_SHARE:
                 score, mismatch = (1 if tone == "positive" else 5), True
             item = Feedback(
                 customer, ts, kind, channel, None, sentences, score, "stars5", product.name
@@ -196,12 +203,12 @@ class _Writer:
         elif kind == "promoter_lapsed":
             score = rnd.choice((9, 10, 10))
             repurchase = [p for p in pb.INTENT_LATER if "recommend" not in p.text]
-            promise = voice.phrase("intent+", rnd.choice(repurchase))
+            promise = voice.promise(rnd.choice(repurchase))
             sentences = voice.survey(segment, "positive", future, promise=promise)
             item = Feedback(customer, ts, "survey", "email", question, sentences, score, "nps")
             said = f"NPS {score}: {sentences[-1].text}"
         else:
-            promise = voice.phrase("intent+", rnd.choice(pb.INTENT_SOON))
+            promise = voice.promise(rnd.choice(pb.INTENT_SOON))
             if rnd.random() < 0.7:
                 score = rnd.choice((7, 8))
                 tone: Tone = rnd.choice(("positive", "mixed"))
@@ -214,7 +221,15 @@ class _Writer:
                 score = rnd.choice((4, 5))
                 sentences = voice.review(segment, product, "positive", future, promise=promise)
                 item = Feedback(
-                    customer, ts, "review", "website", None, sentences, score, "stars5", product.name
+                    customer,
+                    ts,
+                    "review",
+                    "website",
+                    None,
+                    sentences,
+                    score,
+                    "stars5",
+                    product.name,
                 )
                 said = f"{score} stars: {sentences[-1].text}"
         weeks_after = (self.horizon - ts) / WEEK
@@ -226,17 +241,18 @@ def write_feedback(
     rnd: random.Random,
     orders: Orders,
     segments: list[Segment],
+    first_names: list[str],
     alive_at_end: BoolArray,
     horizon: int,
 ) -> FeedbackPlan:
     """Feedback of every buyer, the planted contradictions among it.
 
-    `segments[i]` is customer i's segment; `alive_at_end[i]` whether their simulated purchase
-    process was still running at the end (False for prospects too); times are seconds since
-    the start of the period and `horizon` is its end.
+    `segments[i]` is customer i's segment, `first_names[i]` how they sign their tickets,
+    `alive_at_end[i]` whether their simulated purchase process was still running at the end
+    (False for prospects too); times are seconds since the start, `horizon` is the end.
     """
     n = len(segments)
-    writer = _Writer(rnd, orders, segments, horizon)
+    writer = _Writer(rnd, orders, segments, first_names, horizon)
     offsets = writer.offsets
     n_orders = np.diff(offsets)
     last = orders.last_activity(n)
@@ -244,7 +260,7 @@ def write_feedback(
     n_plant = round(PLANT_SHARE * n)
 
     # -- planted contradictions --------------------------------------------------------------
-    lapsed = np.flatnonzero((n_orders >= 2) & ~alive_at_end & (last <= horizon - 20 * WEEK))
+    lapsed = np.flatnonzero((n_orders >= 2) & ~alive_at_end & (last <= horizon - 22 * WEEK))
     lapsed = rng.permutation(lapsed)
     take = min(n_plant, len(lapsed) // 2)
     planted_at: dict[int, int] = {}
@@ -274,8 +290,7 @@ def write_feedback(
     engaged = rng.random(n) < np.minimum(0.95, (0.26 + 0.035 * np.minimum(n_orders, 6)) * talk)
     engaged &= n_orders > 0
     count = 1 + np.minimum(rng.poisson(0.12 * np.minimum(n_orders, 10)), 5)
-    for c in np.flatnonzero(engaged):
-        c = int(c)
+    for c in (int(i) for i in np.flatnonzero(engaged)):
         latest = planted_at.get(c, horizon) - 3600
         for _ in range(int(count[c])):
             order = int(offsets[c] + rnd.randrange(int(n_orders[c])))

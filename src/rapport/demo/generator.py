@@ -11,13 +11,11 @@ __all__ = ["DemoFiles", "generate_demo"]
 
 import json
 import random
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from rapport.errors import ConfigError
@@ -25,11 +23,12 @@ from rapport.errors import ConfigError
 from .b2b import Account, build_accounts, write_notes
 from .feedback import Feedback, write_feedback
 from .orders import build_orders
-from .people import People, draw_people, format_phone
+from .people import People, draw_people
 from .purchases import (
     BGNBDParams,
     Calendar,
     GammaGammaParams,
+    IntArray,
     draw_first_purchases,
     draw_rates,
     draw_spend,
@@ -37,8 +36,6 @@ from .purchases import (
 )
 from .segments import OFFICE, SEGMENTS
 from .truth import build_truth
-
-IntArray = npt.NDArray[np.int64]
 
 PROSPECT_SHARE = 0.07
 BGNBD = BGNBDParams()
@@ -87,7 +84,7 @@ def _customer_frame(
     days_before[rng.random(n) < 0.4] = 0
     signup_day = np.where(
         first_order >= 0,
-        np.maximum(first_order // 86400 - days_before, -60),
+        first_order // 86400 - days_before,
         rng.integers(0, calendar.days, size=n),
     )
     signup = np.datetime64(calendar.start.isoformat(), "D") + signup_day.astype("timedelta64[D]")
@@ -110,7 +107,7 @@ def _customer_frame(
 def _link_contacts(
     rnd: random.Random, accounts: list[Account], people: People, company: list[str]
 ) -> None:
-    """Buying contacts are customers too: same mailbox and phone, written differently."""
+    """Buying contacts are customers too: same mailbox (and phone), written differently."""
     for account in accounts:
         for contact in account.contacts:
             if contact.customer is None:
@@ -124,8 +121,31 @@ def _link_contacts(
                 contact.email,
             )
             people.email[c] = rnd.choice(styles)
-            digits = re.sub(r"\D", "", contact.phone)[-10:]
-            people.phone[c] = format_phone(digits, rnd.randrange(6))
+
+
+def _account_frames(accounts: list[Account]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of accounts.csv and contacts.csv."""
+    account_frame = pd.DataFrame(
+        {
+            "Account ID": [a.account_id for a in accounts],
+            "Company": [a.company for a in accounts],
+            "Industry": [a.industry for a in accounts],
+            "Employees": [a.employees for a in accounts],
+        }
+    )
+    contacts = [(a, c) for a in accounts for c in a.contacts]
+    contact_frame = pd.DataFrame(
+        {
+            "Contact ID": [c.contact_id for _, c in contacts],
+            "Account ID": [a.account_id for a, _ in contacts],
+            "Name": [c.name for _, c in contacts],
+            "Job Title": [c.title for _, c in contacts],
+            "Buying Role": [c.role for _, c in contacts],
+            "Email": [c.email for _, c in contacts],
+            "Phone": [c.phone for _, c in contacts],
+        }
+    )
+    return account_frame, contact_frame
 
 
 def _write_feedback(path: Path, items: list[Feedback], calendar: Calendar, ids: list[str]) -> None:
@@ -151,6 +171,26 @@ def _write_feedback(path: Path, items: list[Feedback], calendar: Calendar, ids: 
             if item.author is not None:
                 row["author"] = item.author
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _json_lines(truth: dict[str, object]) -> str:
+    """JSON with one line per top-level key, and per entry of the top-level lists and maps:
+    readable and diffable, and fast to write."""
+
+    def dump(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    parts = []
+    for key, value in truth.items():
+        if isinstance(value, dict) and value:
+            inner = ",\n".join(f"  {dump(k)}: {dump(v)}" for k, v in value.items())
+            parts.append(f"{dump(key)}: {{\n{inner}\n }}")
+        elif isinstance(value, list) and value:
+            inner = ",\n".join(f"  {dump(v)}" for v in value)
+            parts.append(f"{dump(key)}: [\n{inner}\n ]")
+        else:
+            parts.append(f"{dump(key)}: {dump(value)}")
+    return "{\n " + ",\n ".join(parts) + "\n}\n"
 
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
@@ -203,7 +243,9 @@ def generate_demo(
         calendar.days,
     )
     offsets = orders.customer_offsets(n)
-    first_order = np.where(np.diff(offsets) > 0, orders.ts[np.minimum(offsets[:-1], len(orders.ts) - 1)], -1)
+    first_order = np.where(
+        np.diff(offsets) > 0, orders.ts[np.minimum(offsets[:-1], len(orders.ts) - 1)], -1
+    )
 
     office_buyers = [int(c) for c in buyers if segment_of[c] == office]
     accounts = build_accounts(
@@ -211,7 +253,7 @@ def generate_demo(
         rnd,
         office_buyers,
         {c: int(first_order[c]) for c in office_buyers},
-        list(zip(people.first, people.last, strict=True)),
+        people,
         n,
         calendar.start,
     )
@@ -221,7 +263,7 @@ def generate_demo(
     alive = np.zeros(n, dtype=bool)
     alive[buyers] = history.alive_at_end
     segments = [SEGMENTS[int(s)] for s in segment_of]
-    plan = write_feedback(streams[6], rnd, orders, segments, alive, horizon)
+    plan = write_feedback(streams[6], rnd, orders, segments, people.first, alive, horizon)
     notes = write_notes(
         streams[7], rnd, accounts, {int(c): int(first_order[c]) for c in buyers}, horizon
     )
@@ -243,36 +285,15 @@ def generate_demo(
             ("ground_truth", "json"),
         )
     }
-    _csv(_customer_frame(streams[0], calendar, ids, people, first_order, company), paths["customers"])
+    _csv(
+        _customer_frame(streams[0], calendar, ids, people, first_order, company), paths["customers"]
+    )
     transactions = orders.frame(calendar.start, ids)
     _csv(transactions, paths["transactions"])
     _write_feedback(paths["feedback"], items, calendar, ids)
-    _csv(
-        pd.DataFrame(
-            {
-                "Account ID": [a.account_id for a in accounts],
-                "Company": [a.company for a in accounts],
-                "Industry": [a.industry for a in accounts],
-                "Employees": [a.employees for a in accounts],
-            }
-        ),
-        paths["accounts"],
-    )
-    contacts = [(a, c) for a in accounts for c in a.contacts]
-    _csv(
-        pd.DataFrame(
-            {
-                "Contact ID": [c.contact_id for _, c in contacts],
-                "Account ID": [a.account_id for a, _ in contacts],
-                "Name": [c.name for _, c in contacts],
-                "Job Title": [c.title for _, c in contacts],
-                "Buying Role": [c.role for _, c in contacts],
-                "Email": [c.email for _, c in contacts],
-                "Phone": [c.phone for _, c in contacts],
-            }
-        ),
-        paths["contacts"],
-    )
+    account_frame, contact_frame = _account_frames(accounts)
+    _csv(account_frame, paths["accounts"])
+    _csv(contact_frame, paths["contacts"])
     truth = build_truth(
         seed=seed,
         calendar=calendar,
@@ -290,9 +311,7 @@ def generate_demo(
         notes=notes,
         accounts=accounts,
     )
-    paths["ground_truth"].write_text(
-        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+    paths["ground_truth"].write_text(_json_lines(truth), encoding="utf-8")
     return DemoFiles(
         out_dir=out,
         customers=paths["customers"],
@@ -307,5 +326,5 @@ def generate_demo(
         n_transactions=len(transactions),
         n_feedback=len(items),
         n_accounts=len(accounts),
-        n_contacts=len(contacts),
+        n_contacts=len(contact_frame),
     )

@@ -1,10 +1,12 @@
-"""From purchase events to order lines: timestamps, products, quantities, channels, returns.
+"""From purchase events to order lines: timestamps, products, quantities, prices, returns.
 
-Every purchase event becomes one order whose lines add up to about the event's Gamma-Gamma
-value z: z is split into 1-4 shares, and each share becomes a line of a product the customer's
-segment likes, priced at list price, in the quantity that comes closest to the share. The order
-total therefore differs from z by the rounding to whole products (a few dollars). About 1.2% of
-lines are later returned: a line with a negative Quantity and Total, Order ID suffixed "-R".
+Every purchase event becomes one order whose lines add up to the event's Gamma-Gamma value z
+(to the cent, up to rounding each line's unit price): z is split into 1-4 shares of $12 or
+more, and each share becomes a line of a product the customer's segment likes, in the quantity
+that comes closest, at the unit price share / quantity: within 20% of list price for about 95%
+of lines (read it as promotions and price changes), the closer the likelier. Where no liked
+product comes that close, the closest is sold anyway. About 1.2% of lines are later returned:
+a line with a negative Quantity and Total and the Order ID suffixed "-R".
 """
 
 from __future__ import annotations
@@ -19,25 +21,25 @@ import numpy.typing as npt
 import pandas as pd
 
 from .catalog import CHANNELS, PRODUCTS
+from .purchases import FloatArray, IntArray
 from .segments import Segment
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-
-_HOURS = np.array(
-    [0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 2.2, 1.8, 1.6, 1.6]
-    + [1.8, 1.6, 1.4, 1.3, 1.3, 1.5, 1.8, 2.2, 2.3, 1.9, 1.2, 0.6]
-)
+_NIGHT_MORNING = (0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 2.0, 2.2, 1.8, 1.6, 1.6)
+_AFTERNOON_EVENING = (1.8, 1.6, 1.4, 1.3, 1.3, 1.5, 1.8, 2.2, 2.3, 1.9, 1.2, 0.6)
+_HOURS = np.array([*_NIGHT_MORNING, *_AFTERNOON_EVENING])  # relative order volume by hour
 _MAX_QUANTITY = {
     "Coffee Beans": 10,
     "Subscriptions": 1,
     "Brewing Equipment": 2,
-    "Accessories": 6,
+    "Accessories": 2,
     "Gifts": 4,
     "Office Coffee": 4,
 }
 _NOT_RETURNED = {"Subscriptions", "Office Coffee"}
 RETURN_SHARE = 0.012
+MIN_SHARE = 12.0  # an order is split into lines worth about this much or more
+MAX_DEVIATION = 0.2  # of the unit price paid from list price, where a liked product allows
+FIT = 12.0  # how strongly smaller deviations are preferred when choosing a line's product
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Orders:
     line_order: IntArray
     line_product: IntArray
     line_quantity: IntArray
+    line_price: FloatArray  # unit price paid
     return_line: IntArray
     return_ts: IntArray
     return_quantity: IntArray
@@ -83,7 +86,7 @@ class Orders:
         quantity = np.concatenate([self.line_quantity, -self.return_quantity])
         ts = np.concatenate([self.ts[lo], self.return_ts])
         suffix = np.concatenate([np.full(len(lo), ""), np.full(len(rlo), "-R")])
-        price = np.array([p.price for p in PRODUCTS])[product]
+        price = np.concatenate([self.line_price, self.line_price[self.return_line]])
         stamp = np.datetime64(start.isoformat(), "s") + ts.astype("timedelta64[s]")
         customers = np.array(customer_ids)[self.customer[order]]
         frame = pd.DataFrame(
@@ -109,15 +112,16 @@ def _preferences(segments: tuple[Segment, ...]) -> FloatArray:
     for s, segment in enumerate(segments):
         for name, weight in segment.products.items():
             prefs[s, names.index(name)] = weight
-    return prefs / prefs.sum(axis=1, keepdims=True)
+    normalised: FloatArray = prefs / prefs.sum(axis=1, keepdims=True)
+    return normalised
 
 
 def _choose_rows(rng: np.random.Generator, weights: FloatArray) -> IntArray:
     """One column per row, with probability proportional to the row's weights."""
     cum = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cum[:, -1]
-    choice = (cum < u[:, None]).sum(axis=1)
-    return np.minimum(choice, weights.shape[1] - 1).astype(np.int64)
+    choice: IntArray = np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
+    return choice.astype(np.int64)
 
 
 def _timestamps(rng: np.random.Generator, weeks: FloatArray, days: int) -> IntArray:
@@ -139,35 +143,46 @@ def build_orders(
     prefs = _preferences(segments)
     prices = np.array([p.price for p in PRODUCTS])
     max_qty = np.array([_MAX_QUANTITY[p.category] for p in PRODUCTS])
+    prices2, max_qty2 = np.tile(prices, 2), np.tile(max_qty, 2)[None, :]  # floor, ceil quantity
 
     ts = _timestamps(rng, event_week, days)
     by_customer = np.lexsort((ts, event_customer))
     customer, ts, value = event_customer[by_customer], ts[by_customer], value[by_customer]
     n_orders = len(customer)
 
-    n_lines = 1 + np.minimum(rng.poisson(value / 60.0), 3)
+    most = np.clip(np.floor(value / MIN_SHARE) - 1, 0, 3).astype(np.int64)  # lines of $12+
+    n_lines = 1 + np.minimum(rng.poisson(value / 60.0), most)
     line_order = np.repeat(np.arange(n_orders), n_lines)
-    w = rng.gamma(2.0, size=len(line_order))
+    w = rng.gamma(4.0, size=len(line_order))
     share = value[line_order] * w / np.bincount(line_order, weights=w)[line_order]
     product = np.empty(len(line_order), dtype=np.int64)
     quantity = np.empty(len(line_order), dtype=np.int64)
     line_seg = segment_of[customer[line_order]]
+    n_products = len(PRODUCTS)
     for lo in range(0, len(line_order), 100_000):
         sl = slice(lo, lo + 100_000)
-        qty = np.clip(np.rint(share[sl, None] / prices[None, :]), 1, max_qty[None, :])
-        err = np.abs(qty * prices[None, :] - share[sl, None]) / share[sl, None]
-        chosen = _choose_rows(rng, prefs[line_seg[sl]] * np.exp(-3.0 * err))
-        product[sl] = chosen
+        ratio = share[sl, None] / prices[None, :]
+        qty = np.clip(np.concatenate([np.floor(ratio), np.ceil(ratio)], axis=1), 1, max_qty2)
+        deviation = np.abs(share[sl, None] / (qty * prices2[None, :]) - 1.0)
+        fits = deviation <= MAX_DEVIATION
+        liked = np.tile(prefs[line_seg[sl]], 2)
+        weights = liked * np.exp(-FIT * deviation)
+        weights = np.where(((liked > 0) & fits).any(axis=1, keepdims=True), weights * fits, weights)
+        chosen = _choose_rows(rng, weights)
+        product[sl] = chosen % n_products
         quantity[sl] = qty[np.arange(len(chosen)), chosen].astype(np.int64)
+    paid = np.round(share / quantity, 2)
 
     # the same product twice in one order is one line
     key = line_order * len(PRODUCTS) + product
     unique_key, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     merged_qty = np.bincount(inverse, weights=quantity).astype(np.int64)
+    merged_total = np.bincount(inverse, weights=quantity * paid)
     keep = np.argsort(first, kind="stable")
     line_order = (unique_key[keep] // len(PRODUCTS)).astype(np.int64)
     product = (unique_key[keep] % len(PRODUCTS)).astype(np.int64)
-    quantity = np.minimum(merged_qty[keep], max_qty[product])
+    quantity = merged_qty[keep]
+    price = np.round(merged_total[keep] / quantity, 2)
 
     channel = _channels(rng, customer, line_order, product, segment_of, segments)
     global_rank = np.empty(n_orders, dtype=np.int64)
@@ -180,9 +195,9 @@ def build_orders(
     return_ts = ts[line_order] + rng.integers(2 * 86400, 21 * 86400, size=len(product))
     returned &= return_ts < days * 86400
     return_line = np.flatnonzero(returned).astype(np.int64)
-    return_quantity = np.where(
-        rng.random(len(return_line)) < 0.3, quantity[return_line], 1
-    ).astype(np.int64)
+    return_quantity = np.where(rng.random(len(return_line)) < 0.3, quantity[return_line], 1).astype(
+        np.int64
+    )
     return Orders(
         customer=customer.astype(np.int64),
         ts=ts.astype(np.int64),
@@ -191,6 +206,7 @@ def build_orders(
         line_order=line_order,
         line_product=product,
         line_quantity=quantity.astype(np.int64),
+        line_price=price,
         return_line=return_line,
         return_ts=return_ts[return_line].astype(np.int64),
         return_quantity=return_quantity,

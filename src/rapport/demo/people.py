@@ -23,21 +23,26 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-FEMALE_NAMES = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FEMALE_NAMES = _words(
     "Olivia Emma Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella Elizabeth Camila "
     "Luna Sofia Avery Mila Aria Scarlett Penelope Layla Chloe Victoria Madison Eleanor Grace Nora "
     "Riley Zoey Hannah Hazel Lily Ellie Violet Lillian Zoe Stella Aurora Natalie Emilia Everly "
     "Leah Aubrey Willow Addison Lucy Audrey Bella Nova Priya Aisha Mei Yuki Fatima Ana Lucia Ngozi "
     "Ingrid Chiara Dana Maya Rosa Keiko Amara Leila Sana Nadia Elena Marta"
-).split()
-MALE_NAMES = (
+)
+MALE_NAMES = _words(
     "Liam Noah Oliver Elijah James William Benjamin Lucas Henry Theodore Jack Levi Alexander "
     "Jackson Mateo Daniel Michael Mason Sebastian Ethan Logan Owen Samuel Jacob Asher Aiden John "
     "Joseph Wyatt David Leo Luke Julian Hudson Grayson Matthew Ezra Gabriel Carter Isaac Jayden "
     "Luca Anthony Dylan Lincoln Thomas Maverick Elias Josiah Charles Raj Omar Kenji Wei Tunde "
     "Diego Marco Andre Ahmed Sven Pavel Ravi Kofi Hiro Tomas Malik Arjun Felix Hugo Ivan"
-).split()
-LAST_NAMES = (
+)
+LAST_NAMES = _words(
     "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
     "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
     "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
@@ -48,7 +53,7 @@ LAST_NAMES = (
     "Sanders Patel Myers Long Ross Foster Jimenez Okafor Nakamura Chen Wang Singh Kowalski "
     "Novak Larsen Rossi Schmidt Dubois Haddad Mensah Tanaka Ivanova Silva Costa Berg O'Brien "
     "McCarthy Fischer Becker Nair Gupta Sato Park Choi Ali Khan"
-).split()
+)
 
 REGIONS: dict[str, tuple[str, ...]] = {
     "Northeast": ("Boston", "New York", "Philadelphia", "Providence", "Pittsburgh"),
@@ -71,7 +76,8 @@ class People:
     region: list[str]
     city: list[str]
     email: list[str]
-    phone: list[str]
+    phone: list[str]  # as exported: formatted, or empty where the customer gave none
+    phone_digits: list[str]  # the number itself, ten digits
 
 
 def format_phone(digits: str, style: int) -> str:
@@ -101,8 +107,12 @@ def _email(first: str, last: str, number: int, style: int, domain: str) -> str:
     return f"{local}@{domain}"
 
 
-def draw_people(rng: np.random.Generator, n: int) -> People:
-    """Names, contact details and demographics of n customers, independent of everything else."""
+def draw_people(rng: np.random.Generator, n: int, exchange: int = 0) -> People:
+    """Names, contact details and demographics of n people, independent of everything else.
+
+    Phone numbers are distinct and start 555-`exchange`, so groups drawn with different
+    exchanges (0-9) never share a number.
+    """
     gender_idx = rng.choice(len(_GENDERS), size=n, p=np.array(_GENDER_WEIGHTS))
     female = rng.integers(0, len(FEMALE_NAMES), size=n)
     male = rng.integers(0, len(MALE_NAMES), size=n)
@@ -124,7 +134,7 @@ def draw_people(rng: np.random.Generator, n: int) -> People:
     phone_missing = rng.random(n) < 0.15
 
     regions = list(REGIONS)
-    people = People([], [], [], [], [], [], [], [])
+    people = People([], [], [], [], [], [], [], [], [])
     seen: set[str] = set()
     for i in range(n):
         g = int(gender_idx[i])
@@ -142,7 +152,7 @@ def draw_people(rng: np.random.Generator, n: int) -> People:
         elif capitalised[i]:
             email = email[0].upper() + email[1:]
         region = regions[region_idx[i]]
-        digits = f"555{phone_numbers[i]:07d}"
+        digits = f"555{exchange}{phone_numbers[i]:06d}"
         people.first.append(first)
         people.last.append(last)
         people.gender.append(_GENDERS[g])
@@ -151,4 +161,5 @@ def draw_people(rng: np.random.Generator, n: int) -> People:
         people.city.append(REGIONS[region][city_idx[i]])
         people.email.append(email)
         people.phone.append("" if phone_missing[i] else format_phone(digits, int(phone_style[i])))
+        people.phone_digits.append(digits)
     return people

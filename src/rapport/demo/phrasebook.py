@@ -17,6 +17,7 @@ __all__ = [
     "GENERIC_COMPETITORS",
     "GREETINGS",
     "HEDGES",
+    "INTENSIFIERS",
     "INTENT_LATER",
     "INTENT_QUIT",
     "INTENT_SOON",
@@ -24,6 +25,8 @@ __all__ = [
     "NPS_QUESTIONS",
     "OPENERS",
     "OPEN_QUESTIONS",
+    "PAIN_TIMES",
+    "SIGNED_CLOSINGS",
     "STANDALONE",
     "TEMPLATES",
     "TICKET_PROBLEMS",
@@ -64,8 +67,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "Bit annoyed that {x}.",
         "The problem was that {x}.",
         "Not great that {x}.",
-        "Disappointed that {x}.",
+        "{very} disappointed that {x}.",
         "Frustrating that {x}.",
+        "I was {very} annoyed that {x}.",
     ),
     "hope": (
         "Would love to see {x}.",
@@ -83,6 +87,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "I'm afraid {x}.",
         "Part of me fears {x}.",
         "My biggest concern is that {x}.",
+        "I'm {very} worried that {x}.",
     ),
     "perception": (
         "To me you're {x}.",
@@ -106,12 +111,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "praise": (
         "Love {x}!",
         "{x} is excellent.",
-        "Really happy with {x}.",
+        "{very} happy with {x}.",
         "Big fan of {x}.",
         "{x} was spot on.",
         "Can't fault {x}.",
-        "{x} is great.",
-        "Very impressed with {x}.",
+        "{x} is {very} good.",
+        "{very} impressed with {x}.",
+        "I'm {very} pleased with {x}.",
     ),
     "intent+": (
         "I'll {x}.",
@@ -210,7 +216,7 @@ GENERIC: dict[str, tuple[Phrase, ...]] = {
         Phrase("a great little company", "general", 1),
         Phrase("a brand I trust", "general", 1),
         Phrase("a friendly independent roaster", "general", 1),
-        Phrase("okay, nothing more", "general", 0),
+        Phrase("an okay shop, nothing more", "general", 0),
         Phrase("a company that's going downhill", "general", -1),
         Phrase("just another online coffee shop", "general", -1),
     ),
@@ -255,7 +261,7 @@ INTENT_LATER = _phs(
     ("keep ordering from you", "general"),
     ("recommend you to my friends", "general"),
     ("stick with you", "general"),
-    ("definitely order again", "general"),
+    ("order from you again", "general"),
     ("keep my subscription going", "subscription"),
 )
 INTENT_QUIT = _phs(
@@ -276,6 +282,10 @@ STANDALONE: tuple[tuple[str, tuple[str, ...], str, int], ...] = (
     ("All good.", ("praise",), "general", 1),
     ("Nothing else to add.", (), "general", 0),
 )
+
+INTENSIFIERS = ("really", "very", "so", "super", "genuinely", "pretty", "quite")
+PAIN_TIMES = (" again", " this time", " on my last order", " twice now")
+"""Suffixes that fit any past-tense pain clause."""
 
 MIXED_JOINS = (" but ", ", but ", ", shame that ", ", although ", ", only thing is ", "; sadly ")
 
@@ -342,6 +352,13 @@ TICKET_REQUESTS = (
     + GENERIC["suggestion"]
 )
 CLOSINGS = ("Thanks in advance.", "Cheers.", "Regards.", "Let me know.")
+SIGNED_CLOSINGS = (
+    "Thanks, {name}",
+    "Cheers, {name}",
+    "Best, {name}",
+    "{name}",
+    "Thank you, {name}",
+)
 
 NPS_QUESTIONS = (
     "How likely are you to recommend Northwind Roasters to a friend? Why?",

@@ -44,7 +44,6 @@ from __future__ import annotations
 __all__ = ["VERSION", "build_truth"]
 
 import numpy as np
-import numpy.typing as npt
 
 from .b2b import Account
 from .catalog import BUSINESS
@@ -55,14 +54,14 @@ from .purchases import (
     SEASONALITY,
     BGNBDParams,
     Calendar,
+    FloatArray,
     GammaGammaParams,
+    IntArray,
     PurchaseHistory,
 )
 from .segments import SEGMENTS, Segment
 
 VERSION = 1
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def _num(x: float) -> float:

@@ -94,10 +94,8 @@ class Voice:
 
     # -- sentences ---------------------------------------------------------------------------
 
-    def _draft(
-        self, template: str, phrase: Phrase, facets: tuple[str, ...], **names: str
-    ) -> Draft:
-        text = template.format(x=phrase.text, **names)
+    def _draft(self, template: str, phrase: Phrase, facets: tuple[str, ...], **names: str) -> Draft:
+        text = template.format(x=phrase.text, very=self.rng.choice(pb.INTENSIFIERS), **names)
         starts_with_slot = template.startswith("{")
         lowerable = not _KEEP_CAPITAL.match(text) and not (starts_with_slot and text[0].isupper())
         return Draft(text, facets, (phrase.aspect,), phrase.sentiment, lowerable)
@@ -126,12 +124,17 @@ class Voice:
 
     def say(self, segment: Segment, facet: str, sentiment: int | None = None) -> Draft:
         """A sentence expressing one facet (not competitor or intent) in the segment's words."""
-        phrase = self._content(segment, facet, sentiment)
-        return self._draft(self.rng.choice(pb.TEMPLATES[facet]), phrase, (facet,))
+        return self.phrase(facet, self._content(segment, facet, sentiment))
 
     def phrase(self, facet: str, phrase: Phrase) -> Draft:
         """A sentence expressing `facet` with the given content."""
+        if facet == "pain" and self.rng.random() < 0.3:
+            phrase = Phrase(phrase.text + self.rng.choice(pb.PAIN_TIMES), phrase.aspect, -1)
         return self._draft(self.rng.choice(pb.TEMPLATES[facet]), phrase, (facet,))
+
+    def promise(self, phrase: Phrase) -> Draft:
+        """A sentence promising to buy again, with the given content."""
+        return self._draft(self.rng.choice(pb.TEMPLATES["intent+"]), phrase, ("intent",))
 
     def competitor(self, segment: Segment, stance: Stance) -> Draft:
         rival = self.rng.choice(
@@ -143,7 +146,9 @@ class Voice:
             return self._draft(template, Phrase("", "general", 0), ("competitor",), **names)
         if stance == "us":
             reason = self._content(segment, "for_us")
-            return self._draft(self.rng.choice(pb.COMPETITOR_FOR_US), reason, ("competitor",), **names)
+            return self._draft(
+                self.rng.choice(pb.COMPETITOR_FOR_US), reason, ("competitor",), **names
+            )
         reason = self._content(segment, "for_them")
         if stance == "them":
             template = self.rng.choice(pb.COMPETITOR_FOR_THEM)
@@ -293,8 +298,8 @@ class Voice:
         tail = [self.intent("later")] if future.again and self._maybe(0.1) else []
         return self.finish(self._arrange(lead, body, tail))
 
-    def ticket(self, segment: Segment, future: Future) -> list[Sentence]:
-        """A support ticket: a problem, perhaps a worry, usually a request."""
+    def ticket(self, segment: Segment, future: Future, name: str) -> list[Sentence]:
+        """A support ticket: a problem, perhaps a worry, usually a request, perhaps signed."""
         problem = self.rng.choice(pb.TICKET_PROBLEMS if self._maybe(0.6) else segment.pains)
         lead = [self._draft(self.rng.choice(pb.TICKET_TEMPLATES), problem, ("pain",))]
         body: list[Draft] = []
@@ -308,8 +313,9 @@ class Voice:
             tail.append(self.phrase("suggestion", request))
         if not future.again and self._maybe(0.1):
             tail.append(self.intent("quit"))
-        if self._maybe(0.4):
-            tail.append(Draft(self.rng.choice(pb.CLOSINGS), (), ("general",), 0, False))
+        if self._maybe(0.5):
+            closing = self.rng.choice(pb.SIGNED_CLOSINGS if self._maybe(0.6) else pb.CLOSINGS)
+            tail.append(Draft(closing.format(name=name), (), ("general",), 0, False))
         drafts = self._arrange(lead, body, tail)
         greeting = self.rng.choice(pb.GREETINGS) if self._maybe(0.5) else ""
         return self.finish(drafts, greeting=greeting)
