@@ -21,11 +21,14 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import hashlib
 import io
+import json
 import os
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -239,18 +242,31 @@ def run_one(tool: str, path: Path) -> tuple[float, int, dict[str, Any], float | 
 
 
 class TimingConnection:
-    """Forwards to a DuckDB connection, timing every `execute` / `executemany` by statement."""
+    """Forwards to a DuckDB connection, timing every `execute` / `executemany` by statement.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    With `profile_json` (a path the connection writes DuckDB's JSON profile to), statements
+    slower than `detail_after` seconds also keep their heaviest operators.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, profile_json: Path | None = None,
+        detail_after: float = 0.25,
+    ) -> None:
         self._real = con
+        self._profile_json = profile_json
+        self._detail_after = detail_after
         self.timings: list[tuple[float, str]] = []
+        self.details: dict[int, list[tuple[float, str, int, str]]] = {}
 
     def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return self._real.execute(query, *args, **kwargs)
         finally:
-            self.timings.append((time.perf_counter() - started, query))
+            seconds = time.perf_counter() - started
+            self.timings.append((seconds, query))
+            if self._profile_json is not None and seconds >= self._detail_after:
+                self.details[len(self.timings) - 1] = _operators(self._profile_json)
 
     def executemany(self, query: str, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -263,16 +279,56 @@ class TimingConnection:
         return getattr(self._real, name)
 
 
+def _operators(path: Path) -> list[tuple[float, str, int, str]]:
+    """(seconds, operator, rows out, what) for every operator of DuckDB's last JSON profile."""
+    try:
+        tree = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    out: list[tuple[float, str, int, str]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = node.get("type") or node.get("operator_type")
+        if kind:
+            info = node.get("extra_info") or {}
+            what = ""
+            if isinstance(info, dict):
+                for key in ("Conditions", "Function", "Table", "Join Type", "Aggregates",
+                            "Groups", "Projections"):
+                    if key in info:
+                        what += f"{key}: {info[key]}; "
+            timing = node.get("timing", node.get("operator_timing", 0.0))
+            rows = node.get("intermediate_rows", node.get("operator_cardinality", 0))
+            out.append((float(timing or 0.0), str(kind), int(rows or 0), what.strip("; ")))
+        walk(node.get("children", []))
+        walk(node.get("operator", []))
+
+    walk(tree)
+    return sorted(out, key=lambda x: -x[0])
+
+
 def _short(query: str, width: int = 150) -> str:
     text = " ".join(query.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def profile_rapport(files: dict[str, Path], top: int) -> None:
+def profile_rapport(files: dict[str, Path], top: int, operators: bool) -> None:
+    """Load each file once with Rapport, timing every SQL statement it runs (and, with
+    `operators`, DuckDB's operator profile of the slow ones), plus cProfile for Python."""
     for fmt in FORMATS:
         with tempfile.TemporaryDirectory(prefix="rapport-bench-profile-") as tmp:
             ws = rapport.open(Path(tmp) / "store.duckdb")
-            timer = TimingConnection(ws._con)
+            profile_json = Path(tmp) / "last-query.json" if operators else None
+            if profile_json is not None:
+                ws._con.execute("SET enable_profiling = 'json'")
+                ws._con.execute(f"SET profiling_output = {_sql_lit(profile_json)}")
+            timer = TimingConnection(ws._con, profile_json)
             ws._con = timer  # type: ignore[assignment]
             prof = cProfile.Profile()
             try:
@@ -285,15 +341,26 @@ def profile_rapport(files: dict[str, Path], top: int) -> None:
                 ws._con = timer._real
                 ws.close()
         in_sql = sum(t for t, _ in timer.timings)
-        print(f"\n== profile: Rapport ingest of {fmt} ({result.rows_loaded:,} rows) ==")
+        print(f"\n== profile: Rapport ingest of {fmt} ({result.rows_loaded:,} rows"
+              f"{', DuckDB profiling on' if operators else ''}) ==")
         print(f"total {total:.2f} s; in {len(timer.timings)} SQL statements {in_sql:.2f} s; "
               f"outside SQL (Python) {total - in_sql:.2f} s")
         print(f"top {top} statements by time:")
-        for seconds, query in sorted(timer.timings, key=lambda x: -x[0])[:top]:
+        ranked = sorted(range(len(timer.timings)), key=lambda i: -timer.timings[i][0])
+        for i in ranked[:top]:
+            seconds, query = timer.timings[i]
             print(f"  {seconds:7.3f} s {100 * seconds / total:5.1f}%  {_short(query)}")
+        for i in ranked[:3]:
+            ops = timer.details.get(i)
+            if not ops:
+                continue
+            print(f"operators of: {_short(timer.timings[i][1], 90)}  "
+                  f"(seconds summed over threads)")
+            for seconds, kind, rows, what in ops[:6]:
+                print(f"    {seconds:7.3f} s  {kind:22s} {rows:>10,} rows  {_short(what, 110)}")
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out)
-        stats.sort_stats("tottime").print_stats(12)
+        stats.sort_stats("tottime").print_stats(10)
         lines = [ln for ln in out.getvalue().splitlines() if ln.strip()]
         start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
         print("top Python functions by own time (cProfile; SQL runs inside `execute`):")
@@ -343,6 +410,23 @@ def print_results(results: dict[tuple[str, str], Measure], rows: int, repeat: in
     return all_ok
 
 
+def code_version() -> str:
+    """The commit measured, and whether src/ had changes not committed (read-only git)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        head, dirty = "unknown", ""
+    digest = hashlib.sha256()
+    for path in sorted((root / "src" / "rapport").rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return (f"code: commit {head}" + (" + uncommitted changes in src/" if dirty else "")
+            + f"; src/rapport/**/*.py sha256 {digest.hexdigest()[:12]}")
+
+
 def machine() -> str:
     mem = ""
     try:
@@ -370,15 +454,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="profile Rapport's loads (SQL statements by time) instead")
     parser.add_argument("--top", type=int, default=15, help="statements shown by --profile")
+    parser.add_argument("--no-operators", action="store_true",
+                        help="with --profile: skip DuckDB's operator profile (less overhead)")
     args = parser.parse_args(argv)
     if args.rows < 1 or args.repeat < 1 or args.customers < 1:
         parser.error("--rows, --customers and --repeat must be positive")
     customers = min(args.customers, args.rows)
 
     print(machine())
+    print(code_version())
     files = data_files(args.rows, customers, args.seed)
     if args.profile:
-        profile_rapport(files, args.top)
+        profile_rapport(files, args.top, operators=not args.no_operators)
         return 0
     tools = tuple(t for t in TOOLS if not args.only or t in args.only)
     results = {(t, f): Measure(t, f) for t in tools for f in FORMATS}

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import count
 from typer.testing import CliRunner
 
 import rapport
+from conftest import count
 from rapport.cli import app
 
 
