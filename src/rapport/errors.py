@@ -8,11 +8,13 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConvergenceError",
     "ExpressionError",
     "IngestError",
     "InputError",
     "MappingError",
     "NotAnalyzedError",
+    "NotFittedError",
     "RapportError",
     "RowError",
     "SchemaError",
@@ -52,6 +54,15 @@ class ExpressionError(MappingError):
 
 class NotAnalyzedError(RapportError):
     """A derived table was asked for before `rapport analyze` built it."""
+
+
+class NotFittedError(RapportError, ValueError, AttributeError):
+    """A model was asked to predict before `fit` (scikit-learn's contract: also a ValueError
+    and an AttributeError, like sklearn.exceptions.NotFittedError)."""
+
+
+class ConvergenceError(RapportError):
+    """A model's maximum-likelihood fit did not converge; the message says what to try."""
 
 
 @dataclass(frozen=True)

@@ -43,10 +43,21 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def stored_columns(self) -> list[str]:
+        """The columns a writer fills (generated columns are computed by the store)."""
+        return [c.name for c in self.columns if "GENERATED" not in c.type]
+
 
 def _t(name: str, doc: str, *cols: tuple[str, str, str]) -> Table:
     return Table(name, doc, tuple(Column(*c) for c in cols))
 
+
+# derived from the load and the row, so it costs nothing to store and never goes stale
+_ROW_ID = (
+    "VARCHAR GENERATED ALWAYS AS "
+    "(CAST(ingest_id AS VARCHAR) || '-' || CAST(source_row AS VARCHAR)) VIRTUAL"
+)
 
 _TRACE = (
     ("source", "VARCHAR", "the data source the row came from (--source)"),
@@ -95,7 +106,7 @@ TABLES: dict[str, Table] = {
         _t(
             "transactions",
             "Purchases, one row per order line or order; returns are negative amounts.",
-            ("transaction_id", "VARCHAR", "Rapport's id for the row (ingest_id-row)"),
+            ("transaction_id", _ROW_ID, "Rapport's id for the row: ingest_id-source_row"),
             ("customer_id", "VARCHAR", "the buyer"),
             ("ts", "TIMESTAMP", "when it happened"),
             ("amount", "DOUBLE", "money value of the row (negative for returns)"),
@@ -110,7 +121,7 @@ TABLES: dict[str, Table] = {
         _t(
             "feedback",
             "What customers say: survey answers, reviews, tickets, notes, posts.",
-            ("feedback_id", "VARCHAR", "Rapport's id for the row (ingest_id-row)"),
+            ("feedback_id", _ROW_ID, "Rapport's id for the row: ingest_id-source_row"),
             ("customer_id", "VARCHAR", "the customer who said it, if known"),
             ("account_id", "VARCHAR", "the B2B account it concerns, if any"),
             ("ts", "TIMESTAMP", "when it was said"),

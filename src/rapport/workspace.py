@@ -179,12 +179,14 @@ class Workspace:
         }
         by_source = self._rows(
             "SELECT 'transactions' AS table_name, source, count(*) AS rows, "
-            "CAST(min(ts) AS VARCHAR) AS first, CAST(max(ts) AS VARCHAR) AS last "
+            "CAST(CAST(min(ts) AS DATE) AS VARCHAR) AS first, "
+            "CAST(CAST(max(ts) AS DATE) AS VARCHAR) AS last "
             "FROM transactions GROUP BY source UNION ALL "
-            "SELECT 'feedback', source, count(*), CAST(min(ts) AS VARCHAR), "
-            "CAST(max(ts) AS VARCHAR) FROM feedback GROUP BY source UNION ALL "
-            "SELECT 'customers', source, count(*), CAST(min(created_at) AS VARCHAR), "
-            "CAST(max(created_at) AS VARCHAR) FROM customers GROUP BY source UNION ALL "
+            "SELECT 'feedback', source, count(*), CAST(CAST(min(ts) AS DATE) AS VARCHAR), "
+            "CAST(CAST(max(ts) AS DATE) AS VARCHAR) FROM feedback GROUP BY source UNION ALL "
+            "SELECT 'customers', source, count(*), CAST(CAST(min(created_at) AS DATE) AS VARCHAR),"
+            " CAST(CAST(max(created_at) AS DATE) AS VARCHAR) FROM customers GROUP BY source "
+            "UNION ALL "
             "SELECT 'accounts', source, count(*), NULL, NULL FROM accounts GROUP BY source "
             "UNION ALL SELECT 'contacts', source, count(*), NULL, NULL FROM contacts "
             "GROUP BY source ORDER BY 1, 2"
@@ -203,7 +205,8 @@ class Workspace:
         return self._rows(
             "SELECT ingest_id, source, kind, path, status, rows_read, rows_loaded, rows_rejected, "
             "rows_replaced, customers_created, customers_merged, rejects_path, "
-            "CAST(finished_at AS VARCHAR) AS finished_at, round(seconds, 3) AS seconds "
+            "strftime(finished_at, '%Y-%m-%d %H:%M:%S') AS finished_at, "
+            "round(seconds, 3) AS seconds "
             "FROM ingests ORDER BY ingest_id DESC LIMIT ?",
             [limit],
         )
@@ -232,8 +235,9 @@ class Workspace:
             params = [like, f"%{search.strip()}%", like, search.strip()]
         return self._rows(
             "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
-            "coalesce(t.n, 0) AS transactions, coalesce(t.spend, 0) AS spend, "
-            "CAST(t.last AS VARCHAR) AS last_purchase, coalesce(f.n, 0) AS feedback, "
+            "coalesce(t.n, 0) AS transactions, round(coalesce(t.spend, 0), 2) AS spend, "
+            "CAST(CAST(t.last AS DATE) AS VARCHAR) AS last_purchase, "
+            "coalesce(f.n, 0) AS feedback, "
             "(SELECT list(i.kind || ':' || i.value ORDER BY i.kind, i.value) FROM identities i "
             " WHERE i.customer_id = c.customer_id) AS keys "
             "FROM customers c "

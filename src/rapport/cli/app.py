@@ -69,15 +69,34 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
-def _table(rows: list[dict[str, Any]], title: str | None = None) -> Table:
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _table(
+    rows: list[dict[str, Any]], title: str | None = None, columns: tuple[str, ...] | None = None
+) -> Table:
     table = Table(title=title, show_lines=False, header_style="bold")
     if not rows:
         table.add_column("(none)")
         return table
-    for col in rows[0]:
-        table.add_column(col, overflow="fold")
+    cols = columns or tuple(rows[0])
+    for col in cols:
+        numeric = isinstance(rows[0].get(col), (int, float))
+        table.add_column(col.replace("_", " "), overflow="fold",
+                         justify="right" if numeric else "left")
     for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r.values()])
+        table.add_row(*[_cell(r.get(c)) for c in cols])
     return table
 
 
@@ -209,11 +228,11 @@ def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
         _print_json(data)
         return
     out.print(f"[bold]{data['store']}[/] (schema {data['schema_version']})")
-    out.print(_table([{"table": k, "rows": f"{v:,}"} for k, v in data["tables"].items()],
-                     "tables"))
+    out.print(_table([{"table": k, "rows": v} for k, v in data["tables"].items()], "tables"))
     out.print(_table(data["sources"], "by source"))
-    keep = ("ingest_id", "source", "kind", "status", "rows_loaded", "rows_rejected", "finished_at")
-    out.print(_table([{k: r[k] for k in keep} for r in data["last_loads"]], "last loads"))
+    out.print(_table(data["last_loads"], "last loads",
+                     ("ingest_id", "source", "kind", "status", "rows_loaded", "rows_rejected",
+                      "finished_at")))
 
 
 @app.command()
@@ -235,7 +254,9 @@ def customers(
     if as_json:
         _print_json(rows)
         return
-    out.print(_table(rows, f"customers{f' matching {search!r}' if search else ''}"))
+    out.print(_table(rows, f"customers{f' matching {search!r}' if search else ''}",
+                     ("customer_id", "name", "email", "transactions", "spend", "last_purchase",
+                      "feedback")))
 
 
 @app.command()
@@ -254,7 +275,9 @@ def ingests(
     if as_json:
         _print_json(rows)
         return
-    out.print(_table(rows, "loads"))
+    out.print(_table(rows, "loads", ("ingest_id", "source", "kind", "status", "rows_read",
+                                     "rows_loaded", "rows_rejected", "customers_created",
+                                     "seconds", "path")))
 
 
 @app.command()
@@ -299,11 +322,8 @@ def demo(
         _print_json(summary)
         return
     out.print(f"[bold]Northwind Roasters[/] demo written to {summary['folder']}")
-    out.print(_table([
-        {"kind": ld["kind"], "status": ld["status"], "rows": f"{ld['rows_loaded']:,}",
-         "new customers": f"{ld['customers_created']:,}", "seconds": f"{ld['seconds']:.2f}"}
-        for ld in summary["loads"]
-    ], "loads"))
+    out.print(_table(summary["loads"], "loads",
+                     ("kind", "status", "rows_loaded", "customers_created", "seconds")))
     tables = summary["status"]["tables"]
     out.print(
         f"{tables['customers']:,} customers, {tables['transactions']:,} transactions, "

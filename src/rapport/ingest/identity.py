@@ -27,6 +27,7 @@ KEY_FIELDS = {"customer_id": "external_id", "email": "email", "phone": "phone"}
 class Resolution:
     created: int
     merged: int
+    join: str  # joins a stage row `s` to its customer `rc.customer_id`
 
 
 def _next_number(con: duckdb.DuckDBPyConnection) -> int:
@@ -90,13 +91,11 @@ def resolve_customers(
         created, merged, next_n = _resolve_graph(con, next_n, create, ingest_id)
     else:
         created, next_n = _resolve_simple(con, next_n, create)
-    con.execute(
-        f"CREATE TEMP {'VIEW' if single else 'TABLE'} _rowcust AS SELECT DISTINCT k.__row, "
-        f"m.customer_id FROM _rowkeys k JOIN _keymap m USING (kind, scope, value)"
-        if not single else
-        "CREATE TEMP VIEW _rowcust AS SELECT k.__row, m.customer_id FROM _rowkeys k "
-        "JOIN _keymap m USING (kind, scope, value)"
-    )
+    if not single:
+        con.execute(
+            "CREATE TEMP TABLE _rowcust AS SELECT DISTINCT k.__row, m.customer_id "
+            "FROM _rowkeys k JOIN _keymap m USING (kind, scope, value)"
+        )
     if create and one_per_keyless_row:
         con.execute(
             f"INSERT INTO _rowcust SELECT s.__row, 'c' || lpad(CAST({next_n} + row_number() "
@@ -110,6 +109,12 @@ def resolve_customers(
         created += n_extra
         next_n += n_extra
     _set_number(con, next_n)
+    if single:
+        f = key_fields[0]
+        value = phone_key_sql(f"s.{f}") if KEY_FIELDS[f] == "phone" else f"s.{f}"
+        join = f"LEFT JOIN _keymap rc ON rc.value = {value}"
+    else:
+        join = "LEFT JOIN _rowcust rc ON rc.__row = s.__row"
     # keep every key the customers are known by
     con.execute(
         "INSERT INTO identities (customer_id, kind, scope, value, source, ingest_id) "
@@ -117,7 +122,7 @@ def resolve_customers(
         "AND customer_id IS NOT NULL",
         [source, ingest_id],
     )
-    return Resolution(created, merged)
+    return Resolution(created, merged, join)
 
 
 def _resolve_simple(con: duckdb.DuckDBPyConnection, next_n: int, create: bool) -> tuple[int, int]:

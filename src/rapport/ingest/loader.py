@@ -26,6 +26,7 @@ from rapport.ingest.identity import KEY_FIELDS, resolve_customers
 from rapport.ingest.parsing import (
     Parsed,
     choose_date_format,
+    clean_text,
     email_sql,
     id_sql,
     number_sql,
@@ -96,10 +97,15 @@ class IngestResult:
 class _FieldPlan:
     field: Field
     target: MapTarget
-    parsed: Parsed
+    clean: str  # the source value trimmed, missing tokens as NULL (computed once per row)
+    parsed: Parsed  # over the cleaned value, `__c_<field>`
     raw: str  # the raw value, as VARCHAR, for messages
     label: str  # the column(s) named in messages
     extra_errors: list[tuple[str, str, str]]  # (label, raw, error) for expression inputs
+
+    def value_on_source(self) -> str:
+        """The parsed value as an expression over `_src` alone (for one-off queries)."""
+        return self.parsed.value.replace(_q("__c_" + self.field.name), f"({self.clean})")
 
 
 def _default_source(data: Any) -> str:
@@ -215,8 +221,9 @@ def _ingest_source(
         )
         step("write")
         if creates:
-            _upsert_customers(con, plans, ingest_id, source, overwrite=spec.kind == "customers")
-        loaded = _write_rows(con, spec, plans, ingest_id, source)
+            _upsert_customers(con, plans, ingest_id, source, res.join,
+                              overwrite=spec.kind == "customers")
+        loaded = _write_rows(con, spec, plans, ingest_id, source, res.join)
         rejects_path = None
         tmp_rejects = None
         if rejected:
@@ -281,53 +288,57 @@ def _plan_fields(
         numeric = f.type in ("number", "rating")
         target = compile_target(
             f.name, mapping[f.name], info.columns, numeric,
-            lambda c, d: number_sql(c, d).value, info.dtypes,
+            lambda c, d: number_sql(clean_text(c, d), d).value, info.dtypes,
         )
         if target.column is not None:
             dtype = info.dtypes[target.column]
         else:
             dtype = "DOUBLE" if numeric else "VARCHAR"
         x = target.sql
+        c = _q("__c_" + f.name)
         extra: list[tuple[str, str, str]] = []
         if target.column is None and numeric:
-            for c in target.columns:
-                p = number_sql(_q(c), info.dtypes[c])
-                extra.append((c, f"CAST({_q(c)} AS VARCHAR)", p.error_for(f"({p.value})")))
+            for col in target.columns:
+                one = number_sql(clean_text(_q(col), info.dtypes[col]), info.dtypes[col])
+                extra.append((col, f"CAST({_q(col)} AS VARCHAR)",
+                              one.error_for(f"({one.value})")))
         if f.type == "timestamp":
             fmt = request.date_format or choose_date_format(con, "_src", x, dtype)
-            parsed = timestamp_sql(x, dtype, fmt)
+            parsed = timestamp_sql(c, dtype, fmt)
             notes[f.name] = {
-                "native": "already dates", "iso": "ISO dates", "yyyymmdd-int": "dates as YYYYMMDD",
-                "epoch-s": "Unix seconds", "epoch-ms": "Unix milliseconds",
+                "native": "already dates", "iso": "ISO dates", "iso-tz": "ISO dates, to UTC",
+                "yyyymmdd-int": "dates as YYYYMMDD", "epoch-s": "Unix seconds",
+                "epoch-ms": "Unix milliseconds",
             }.get(fmt, f"dates as {fmt}")
         elif numeric:
-            parsed = number_sql(x, dtype)
+            parsed = number_sql(c, dtype)
         elif f.type == "email":
-            parsed = email_sql(x, dtype)
+            parsed = email_sql(c, dtype)
         elif f.type == "phone":
-            parsed = phone_sql(x, dtype)
+            parsed = phone_sql(c, dtype)
         elif f.type == "id":
-            parsed = id_sql(x, dtype)
+            parsed = id_sql(c, dtype)
         elif f.name == "rating_scale":
-            v = f"lower({text_sql(x, dtype).value})"
+            v = f"coalesce(lower({text_sql(c, dtype).value}), 'none')"
             known = ", ".join(sql_str(k) for k in RATING_SCALES)
             parsed = Parsed(
                 v, f"CASE WHEN {{v}} IS NOT NULL AND {{v}} NOT IN ({known}) THEN "
                    f"'is not a rating scale: use one of {', '.join(RATING_SCALES)}' END",
             )
         else:
-            parsed = text_sql(x, dtype)
+            parsed = text_sql(c, dtype)
         label = target.column or target.text
-        plans[f.name] = _FieldPlan(f, target, parsed, f"CAST({x} AS VARCHAR)", label, extra)
+        plans[f.name] = _FieldPlan(f, target, clean_text(x, dtype), parsed,
+                                   f"CAST({x} AS VARCHAR)", label, extra)
     if spec.kind == "feedback" and "rating" in plans and "rating_scale" not in plans:
         scale = request.rating_scale or infer_rating_scale(
-            con, plans["rating"].parsed.value, plans["rating"].label
+            con, plans["rating"].value_on_source(), plans["rating"].label
         )
         notes["rating_scale"] = f"{scale} (inferred from the ratings)" if not request.rating_scale \
             else scale
         plans["rating_scale"] = _FieldPlan(
             spec.field("rating_scale"), MapTarget(repr(scale), None, (), sql_str(scale)),
-            Parsed(sql_str(scale), "NULL"), sql_str(scale), "rating_scale", [],
+            sql_str(scale), Parsed(sql_str(scale), "NULL"), sql_str(scale), "rating_scale", [],
         )
     return plans, notes
 
@@ -406,8 +417,11 @@ def _build_stage(
         checks.extend(p.extra_errors)
     checks.extend(_required_errors(spec, plans))
     checks = [c for c in checks if c[2] != "NULL"]
-    # three levels, so error checks see raw columns and parsed values but never an alias
-    # that shares a name with a source column ("rating" vs "Rating")
+    # levels, so error checks see raw columns and parsed values but never an alias that
+    # shares a name with a source column ("rating" vs "Rating"). A view, not a table: each
+    # pass (validation, identities, the insert) reads only the columns it needs, and nothing
+    # of the size of the input is copied.
+    cleaned = [f"{p.clean} AS {_q('__c_' + name)}" for name, p in plans.items()]
     inner = [f"{p.parsed.value} AS {_q('__v_' + name)}" for name, p in plans.items()]
     middle = [_q("__v_" + name) for name in plans]
     middle += [f"{c[2]} AS _e{i}" for i, c in enumerate(checks)]
@@ -420,8 +434,9 @@ def _build_stage(
     ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(checks))) or "true"
     drop_temp(con, "_stage", "_errors")
     con.execute(
-        f"CREATE TEMP TABLE _stage AS SELECT __row, {', '.join(outer)}, {ok} AS _ok FROM "
-        f"(SELECT __row, {', '.join(middle)} FROM (SELECT *, {', '.join(inner)} FROM _src))"
+        f"CREATE TEMP VIEW _stage AS SELECT __row, {', '.join(outer)}, {ok} AS _ok FROM "
+        f"(SELECT __row, {', '.join(middle)} FROM (SELECT *, {', '.join(inner)} FROM "
+        f"(SELECT *, {', '.join(cleaned)} FROM _src)))"
     )
     if checks:
         union = " UNION ALL ".join(
@@ -512,6 +527,7 @@ def _upsert_customers(
     plans: dict[str, _FieldPlan],
     ingest_id: int,
     source: str,
+    join: str,
     overwrite: bool,
 ) -> None:
     """New customers get a row; known ones get the fields this load gives them."""
@@ -541,9 +557,8 @@ def _upsert_customers(
     drop_temp(con, "_custnew")
     con.execute(
         f"CREATE TEMP TABLE _custnew AS SELECT rc.customer_id, {', '.join(cols)}, "
-        f"{attrs} AS attributes, min(s.__row) AS source_row FROM _stage s "
-        f"JOIN _rowcust rc USING (__row) WHERE s._ok AND rc.customer_id IS NOT NULL "
-        f"GROUP BY rc.customer_id"
+        f"{attrs} AS attributes, min(s.__row) AS source_row FROM _stage s {join} "
+        f"WHERE s._ok AND rc.customer_id IS NOT NULL GROUP BY rc.customer_id"
     )
     if overwrite:
         sets = ", ".join(f"{c} = coalesce(n.{c}, customers.{c})"
@@ -573,15 +588,16 @@ def _write_rows(
     plans: dict[str, _FieldPlan],
     ingest_id: int,
     source: str,
+    join: str,
 ) -> int:
     if spec.kind == "customers":
         row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
         return int(row[0]) if row else 0
     table = TABLES[spec.table]
+    columns = table.stored_columns
     exprs = []
-    for col in table.column_names:
-        if col in ("transaction_id", "feedback_id") or (col == "contact_id"
-                                                       and "contact_id" not in plans):
+    for col in columns:
+        if col == "contact_id" and "contact_id" not in plans:
             exprs.append(f"'{ingest_id}-' || s.__row")
         elif col == "customer_id":
             exprs.append("rc.customer_id")
@@ -599,17 +615,14 @@ def _write_rows(
             exprs.append("'none'")
         else:
             exprs.append("NULL")
-    select = (
-        f"SELECT {', '.join(exprs)} FROM _stage s LEFT JOIN _rowcust rc USING (__row) "
-        f"WHERE s._ok"
-    )
+    select = f"SELECT {', '.join(exprs)} FROM _stage s {join} WHERE s._ok"
     if spec.kind == "accounts":
         return _upsert_accounts(con, plans, ingest_id, source)
     if spec.kind == "contacts" and "contact_id" in plans:
         con.execute(
             "DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM _stage WHERE _ok)"
         )
-    con.execute(f"INSERT INTO {spec.table} {select}")
+    con.execute(f"INSERT INTO {spec.table} ({', '.join(columns)}) {select}")
     row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
     return int(row[0]) if row else 0
 

@@ -15,10 +15,12 @@ __all__ = [
     "clean_text",
     "email_sql",
     "id_sql",
+    "is_numeric",
     "number_sql",
     "phone_key_sql",
     "phone_sql",
     "sql_str",
+    "text_sql",
     "timestamp_sql",
 ]
 
@@ -85,42 +87,48 @@ def sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _is_numeric(dtype: str) -> bool:
+def is_numeric(dtype: str) -> bool:
     return dtype.upper().startswith(_NUMERIC_TYPES)
 
 
+_NULL_RE = "(?i)(" + "|".join(NULL_TOKENS) + ")"
+
+
 def clean_text(x: str, dtype: str) -> str:
-    """Trimmed VARCHAR, NULL for missing tokens (``''``, ``NA``, ``null`` …)."""
-    if _is_numeric(dtype):
-        return f"CAST({x} AS VARCHAR)"
-    tokens = ", ".join(sql_str(t) for t in NULL_TOKENS)
+    """Trimmed VARCHAR, NULL for missing tokens (``''``, ``NA``, ``null`` …).
+
+    The stage computes this once per mapped column; the parsers below take its result (for
+    text columns) or the typed column itself (numbers, dates), never the raw text again.
+    """
+    if is_numeric(dtype) or dtype.upper().startswith(("TIMESTAMP", "DATE", "BOOLEAN")):
+        return x
+    t = f"trim(CAST({x} AS VARCHAR))"
+    # the tokens are at most four characters: longer values skip the pattern
     return (
-        f"CASE WHEN lower(trim(CAST({x} AS VARCHAR))) IN ({tokens}) THEN NULL "
-        f"ELSE trim(CAST({x} AS VARCHAR)) END"
+        f"CASE WHEN length({t}) <= 4 AND regexp_full_match({t}, '{_NULL_RE}') THEN NULL "
+        f"ELSE {t} END"
     )
 
 
-def text_sql(x: str, dtype: str) -> Parsed:
-    v = f"nullif(trim(CAST({x} AS VARCHAR)), '')"
-    return Parsed(v, "NULL")
+def text_sql(s: str, dtype: str) -> Parsed:
+    return Parsed(s if dtype == "VARCHAR" else f"CAST({s} AS VARCHAR)", "NULL")
 
 
-def id_sql(x: str, dtype: str) -> Parsed:
+def id_sql(s: str, dtype: str) -> Parsed:
     if dtype.upper() in ("FLOAT", "DOUBLE") or dtype.upper().startswith("DECIMAL"):
         # 12345.0 from a float column is the id 12345
-        v = (f"CASE WHEN {x} = round({x}) THEN CAST(CAST({x} AS HUGEINT) AS VARCHAR) "
-             f"ELSE CAST({x} AS VARCHAR) END")
+        v = (f"CASE WHEN {s} = round({s}) THEN CAST(CAST({s} AS HUGEINT) AS VARCHAR) "
+             f"ELSE CAST({s} AS VARCHAR) END")
         return Parsed(v, "NULL")
-    return Parsed(clean_text(x, dtype), "NULL")
+    return Parsed(s if dtype == "VARCHAR" else f"CAST({s} AS VARCHAR)", "NULL")
 
 
-def number_sql(x: str, dtype: str) -> Parsed:
+def number_sql(s: str, dtype: str) -> Parsed:
     """Numbers as written in exports: 1234.5, "1,234.50", "$12", "(12.00)", "12,50"."""
-    if _is_numeric(dtype):
-        return Parsed(f"CAST({x} AS DOUBLE)", "NULL")
+    if is_numeric(dtype):
+        return Parsed(f"CAST({s} AS DOUBLE)", "NULL")
     if dtype.upper() == "BOOLEAN":
-        return Parsed(f"CAST(CAST({x} AS INTEGER) AS DOUBLE)", "NULL")
-    s = clean_text(x, dtype)
+        return Parsed(f"CAST(CAST({s} AS INTEGER) AS DOUBLE)", "NULL")
     t = f"regexp_replace({s}, '[\\s$€£¥]|USD|EUR|GBP|BRL|R\\$', '', 'g')"
     neg = f"CASE WHEN regexp_full_match({t}, '\\(.*\\)') THEN '-' || trim({t}, '()') ELSE {t} END"
     fixed = (
@@ -129,8 +137,11 @@ def number_sql(x: str, dtype: str) -> Parsed:
         f"WHEN regexp_full_match({neg}, '-?[0-9]{{1,3}}(\\.[0-9]{{3}})*,[0-9]+') "
         f"THEN replace(replace({neg}, '.', ''), ',', '.') ELSE {neg} END"
     )
-    # the plain cast settles almost every value; coalesce evaluates the rest only when needed
-    value = f"coalesce(TRY_CAST({x} AS DOUBLE), TRY_CAST({fixed} AS DOUBLE))"
+    # the plain cast settles almost every value; the clean-up runs only where it fails
+    value = (
+        f"CASE WHEN TRY_CAST({s} AS DOUBLE) IS NOT NULL THEN TRY_CAST({s} AS DOUBLE) "
+        f"ELSE TRY_CAST({fixed} AS DOUBLE) END"
+    )
     error = (
         f"CASE WHEN {{v}} IS NULL AND {s} IS NOT NULL THEN 'is not a number: write it "
         f"like 1234.50 (currency signs and thousands separators are fine)' END"
@@ -138,24 +149,23 @@ def number_sql(x: str, dtype: str) -> Parsed:
     return Parsed(value, error)
 
 
-def email_sql(x: str, dtype: str) -> Parsed:
-    s = f"lower({clean_text(x, dtype)})"
-    ok = f"regexp_full_match({s}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
+def email_sql(s: str, dtype: str) -> Parsed:
+    low = f"lower({s})"
+    ok = f"regexp_full_match({low}, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
     return Parsed(
-        f"CASE WHEN {ok} THEN {s} END",
+        f"CASE WHEN {ok} THEN {low} END",
         f"CASE WHEN {{v}} IS NULL AND {s} IS NOT NULL THEN 'is not an email address "
         f"(name@example.com); fix it or leave the cell empty' END",
     )
 
 
-def phone_sql(x: str, dtype: str) -> Parsed:
+def phone_sql(s: str, dtype: str) -> Parsed:
     """Phones keep their digits, with a leading + when an international prefix was given."""
-    s = clean_text(x, dtype)
+    if is_numeric(dtype):
+        s = f"CAST(CAST({s} AS HUGEINT) AS VARCHAR)"
     digits = f"regexp_replace({s}, '[^0-9]', '', 'g')"
     intl = f"(starts_with({s}, '+') OR starts_with({s}, '00'))"
-    norm = (
-        f"CASE WHEN {intl} THEN '+' || ltrim({digits}, '0') ELSE {digits} END"
-    )
+    norm = f"CASE WHEN {intl} THEN '+' || ltrim({digits}, '0') ELSE {digits} END"
     ok = f"length({digits}) BETWEEN 7 AND 15"
     return Parsed(
         f"CASE WHEN {s} IS NOT NULL AND {ok} THEN {norm} END",
@@ -184,7 +194,7 @@ def choose_date_format(
     up = dtype.upper()
     if up.startswith(("TIMESTAMP", "DATE")):
         return "native"
-    if _is_numeric(up):
+    if is_numeric(up):
         row = con.execute(
             f"SELECT min({x}), max({x}) FROM (SELECT {x} FROM {relation} "
             f"WHERE {x} IS NOT NULL LIMIT 5000)"
@@ -204,21 +214,28 @@ def choose_date_format(
         f"(SELECT DISTINCT {s} AS v FROM (SELECT {x} FROM {relation} LIMIT 200000) "
         f"WHERE {s} IS NOT NULL LIMIT 2000)"
     )
-    tests = ["count(*) FILTER (WHERE TRY_CAST(v AS TIMESTAMPTZ) IS NOT NULL)"]
+    zone = "regexp_matches(v, '([+-][0-9]{2}:?[0-9]{2}|Z|UTC)$')"
+    tests = [f"count(*) FILTER (WHERE CASE WHEN {zone} THEN TRY_CAST(v AS TIMESTAMPTZ) "
+             f"IS NOT NULL ELSE TRY_CAST(v AS TIMESTAMP) IS NOT NULL END)",
+             f"count(*) FILTER (WHERE {zone})"]
     tests += [
         f"count(*) FILTER (WHERE try_strptime(v, {sql_str(f)}) IS NOT NULL)" for f in DATE_FORMATS
     ]
     row = con.execute(f"SELECT count(*), {', '.join(tests)} FROM {sample}").fetchone()
     assert row is not None
-    counts = list(row[1:])
+    zoned = row[2]
+    counts = [row[1], *row[3:]]
     best = max(range(len(counts)), key=lambda i: (counts[i], -i))
     if counts[best] == 0:
         return "iso"  # nothing parses: every value will be reported as unreadable
-    return "iso" if best == 0 else DATE_FORMATS[best - 1]
+    if best == 0:
+        # a plain TIMESTAMP cast would drop a UTC offset: zoned columns go through TIMESTAMPTZ
+        return "iso-tz" if zoned else "iso"
+    return DATE_FORMATS[best - 1]
 
 
 def timestamp_sql(x: str, dtype: str, fmt: str) -> Parsed:
-    """Parse with the chosen format; times with a zone become UTC."""
+    """Parse (cleaned) `x` with the chosen format; times with a zone become UTC."""
     if fmt == "native":
         v = f"CAST({x} AS TIMESTAMP)"
         s = f"CAST({x} AS VARCHAR)"
@@ -232,12 +249,15 @@ def timestamp_sql(x: str, dtype: str, fmt: str) -> Parsed:
         s = f"CAST({x} AS VARCHAR)"
         v = f"CAST(epoch_ms(CAST({x} AS BIGINT)) AS TIMESTAMP)"
     else:
-        s = clean_text(x, dtype)
+        s = x
         if fmt == "iso":
+            v = f"TRY_CAST({s} AS TIMESTAMP)"
+        elif fmt == "iso-tz":
             v = f"CAST(TRY_CAST({s} AS TIMESTAMPTZ) AS TIMESTAMP)"
         else:
             v = f"try_strptime({s}, {sql_str(fmt)})"
-    shown = "an ISO date such as 2024-03-31 or 2024-03-31 14:05" if fmt == "iso" else fmt
+    iso = fmt in ("iso", "iso-tz")
+    shown = "an ISO date such as 2024-03-31 or 2024-03-31 14:05" if iso else fmt
     error = (
         f"CASE WHEN {{v}} IS NULL AND {s} IS NOT NULL THEN 'is not a date written as "
         f"{shown}, like the rest of the column; fix it or pass --date-format' "

@@ -16,6 +16,7 @@ import hashlib
 import io
 import re
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,27 +180,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _hash_and_check_utf8(path: Path) -> tuple[str, bool]:
-    """One pass: the file's sha256 and whether it is valid UTF-8."""
-    h = hashlib.sha256()
-    dec = codecs.getincrementaldecoder("utf-8")()
-    ok = True
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 22):
-            h.update(chunk)
-            if ok:
-                try:
-                    dec.decode(chunk)
-                except UnicodeDecodeError:
-                    ok = False
-        if ok:
-            try:
-                dec.decode(b"", final=True)
-            except UnicodeDecodeError:
-                ok = False
-    return h.hexdigest(), ok
-
-
 def _transcode(path: Path, encoding: str) -> Path:
     out = Path(tempfile.mkstemp(prefix="rapport-", suffix=".csv")[1])
     with path.open("r", encoding=encoding, newline="") as src, out.open(
@@ -210,6 +190,18 @@ def _transcode(path: Path, encoding: str) -> Path:
     return out
 
 
+def _legacy_encoding(path: Path) -> str:
+    """cp1252 when every byte decodes as cp1252 (it has € and smart quotes), else latin-1."""
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    with path.open("rb") as f:
+        try:
+            while chunk := f.read(1 << 22):
+                decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return "latin-1"
+    return "cp1252"
+
+
 def _read_text(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -218,51 +210,88 @@ def _read_text(
     encoding: str | None,
 ) -> SourceInfo:
     shown = str(path)
-    digest, is_utf8 = _hash_and_check_utf8(path)
-    cleanup: list[Path] = []
+    # the hash runs beside DuckDB's read (hashlib releases the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_sha256, path)
+        info = _read_text_as(con, path, shown, header, delimiter, encoding)
+        info.sha256 = digest.result()
+    return info
+
+
+def _read_text_as(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    shown: str,
+    header: bool | None,
+    delimiter: str | None,
+    encoding: str | None,
+) -> SourceInfo:
     with path.open("rb") as f:
         head = f.read(_SAMPLE_BYTES)
-    if encoding is None:
-        if head.startswith(b"\xef\xbb\xbf"):
-            encoding = "utf-8-sig"
-        elif is_utf8:
-            encoding = "utf-8"
-        else:
-            try:
-                path.read_bytes().decode("cp1252")
-                encoding = "cp1252"
-            except UnicodeDecodeError:
-                encoding = "latin-1"
+    bom = head.startswith(b"\xef\xbb\xbf")
+    cleanup: list[Path] = []
     read_path = path
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+    name = (encoding or "").lower().replace("_", "-")
+    if encoding and name not in ("utf-8", "utf8", "utf-8-sig"):
         read_path = _transcode(path, encoding)
         cleanup.append(read_path)
-    elif encoding == "utf-8-sig":
-        read_path = _transcode(path, "utf-8-sig")  # DuckDB and csv both see clean UTF-8
-        cleanup.append(read_path)
-    sample = head.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
-    if len(head) == _SAMPLE_BYTES:
-        sample = sample[: sample.rfind("\n") + 1] or sample
-    lines = [ln for ln in sample.splitlines() if ln.strip()]
-    if not lines:
-        raise InputError(f"{shown} holds no data: every line is blank.")
-    if delimiter is None:
-        delimiter = _sniff_delimiter(sample, lines)
-    if delimiter == "whitespace":
-        first = lines[0].split()
-        if header is None:
-            header = not any(_looks_like_value(v) for v in first)
-        _read_whitespace(con, read_path, shown, header, first)
-        fmt_name = "whitespace-separated text"
     else:
-        rows = _csv_rows(sample, delimiter)
-        if header is None:
-            header = bool(rows) and not any(_looks_like_value(v) for v in rows[0])
-        _read_delimited(con, read_path, shown, delimiter, header)
-        names = {",": "CSV", "\t": "TSV", ";": "';'-separated text", "|": "'|'-separated text"}
-        fmt_name = names.get(delimiter, f"{delimiter!r}-separated text")
+        encoding = "utf-8-sig" if bom else "utf-8"
+    for attempt in (1, 2):
+        sample = read_path.open("rb").read(_SAMPLE_BYTES).decode("utf-8-sig", errors="replace")
+        if len(sample) >= _SAMPLE_BYTES // 2 and "\n" in sample:
+            sample = sample[: sample.rfind("\n") + 1]
+        lines = [ln for ln in sample.splitlines() if ln.strip()]
+        if not lines:
+            raise InputError(f"{shown} holds no data: every line is blank.")
+        sep = delimiter or _sniff_delimiter(sample, lines)
+        try:
+            if sep == "whitespace":
+                first = lines[0].split()
+                if header is None:
+                    header = not any(_looks_like_value(v) for v in first)
+                _read_whitespace(con, read_path, shown, header, first)
+                fmt_name = "whitespace-separated text"
+            else:
+                rows = _csv_rows(sample, sep)
+                if header is None:
+                    header = bool(rows) and not any(_looks_like_value(v) for v in rows[0])
+                width = max((len(r) for r in rows[:20]), default=1)
+                names = rows[0] if header and rows else []
+                _read_delimited(con, read_path, shown, sep, header, names, width)
+                labels = {",": "CSV", "\t": "TSV", ";": "';'-separated text",
+                          "|": "'|'-separated text"}
+                fmt_name = labels.get(sep, f"{sep!r}-separated text")
+            break
+        except _NotUtf8:
+            if attempt == 2 or encoding not in ("utf-8", "utf-8-sig"):
+                raise InputError(
+                    f"{shown} is not valid {encoding} text; pass --encoding (e.g. cp1252)."
+                ) from None
+            drop_source(con)
+            encoding = _legacy_encoding(path)
+            read_path = _transcode(path, encoding)
+            cleanup.append(read_path)
     fmt = f"{fmt_name}, {'header line' if header else 'no header'}, {encoding}"
-    return SourceInfo(shown, digest, fmt, [], {}, 0, cleanup)
+    return SourceInfo(shown, "", fmt, [], {}, 0, cleanup)
+
+
+class _NotUtf8(Exception):
+    """DuckDB found bytes that are not UTF-8: the file needs transcoding."""
+
+
+def _duckdb_read(con: duckdb.DuckDBPyConnection, sql: str, shown: str, what: str) -> None:
+    try:
+        con.execute(sql)
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "Invalid unicode" in text or "not utf-8" in text.lower():
+            raise _NotUtf8 from None
+        msg = text.split("\n\nPossible")[0]
+        raise InputError(
+            f"{shown} could not be read as {what}: {msg}\nCheck that every row has the same "
+            f"number of fields and that quotes are balanced, or pass --delimiter."
+        ) from None
 
 
 def _csv_rows(sample: str, delimiter: str) -> list[list[str]]:
@@ -303,50 +332,52 @@ def _looks_like_value(cell: str) -> bool:
 
 
 def _read_delimited(
-    con: duckdb.DuckDBPyConnection, path: Path, shown: str, delimiter: str, header: bool
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    shown: str,
+    delimiter: str,
+    header: bool,
+    names: list[str],
+    width: int,
 ) -> None:
+    """Read every field as text, with the column names settled here (no second sniffing)."""
+    width = max(width, len(names))
+    cols = _unique([(names[i].strip() if i < len(names) else "") or f"column{i + 1}"
+                    for i in range(width)])
+    columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
     opts = (
-        f"delim={_lit(delimiter)}, header={str(header).lower()}, all_varchar=true, "
-        f"quote='\"', escape='\"', sample_size=-1"
+        f"columns={columns}, delim={_lit(delimiter)}, header={str(header).lower()}, "
+        f"quote='\"', escape='\"', auto_detect=false"
     )
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE _src_data AS SELECT * FROM read_csv({_lit(str(path))}, {opts})"
-        )
-    except duckdb.Error as exc:
-        msg = str(exc).split("\n\nPossible")[0].replace(str(path), shown)
-        raise InputError(
-            f"{shown} could not be read as {delimiter!r}-delimited text: {msg}\nCheck that "
-            f"every row has the same number of fields and that quotes are balanced, or pass "
-            f"--delimiter."
-        ) from None
-    if not header:
-        cols = [r[0] for r in con.execute("DESCRIBE _src_data").fetchall()]
-        renames = ", ".join(
-            f"{_q(c)} AS {_q('column' + str(i + 1))}" for i, c in enumerate(cols)
-        )
-        con.execute(f"CREATE TEMP TABLE _src_tmp AS SELECT {renames} FROM _src_data")
-        con.execute("DROP TABLE _src_data")
-        con.execute("ALTER TABLE _src_tmp RENAME TO _src_data")
+    _duckdb_read(
+        con, f"CREATE TEMP TABLE _src_data AS SELECT * FROM read_csv({_lit(str(path))}, {opts})",
+        shown, f"{delimiter!r}-delimited text",
+    )
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        while n.lower() in seen:
+            n += "_"
+        seen.add(n.lower())
+        out.append(n)
+    return out
 
 
 def _read_whitespace(
     con: duckdb.DuckDBPyConnection, path: Path, shown: str, header: bool, first: list[str]
 ) -> None:
-    con.execute(
+    _duckdb_read(
+        con,
         f"CREATE TEMP TABLE _src_lines AS SELECT line FROM read_csv({_lit(str(path))}, "
         f"columns={{'line': 'VARCHAR'}}, delim='\\x1f', header=false, quote='', escape='', "
-        f"auto_detect=false) WHERE trim(line) <> ''"
+        f"auto_detect=false) WHERE trim(line) <> ''",
+        shown, "whitespace-separated text",
     )
     width = len(first)
-    names = first if header else [f"column{i + 1}" for i in range(width)]
-    seen: set[str] = set()
-    unique = []
-    for n in names:
-        while n in seen:
-            n += "_"
-        seen.add(n)
-        unique.append(n)
+    unique = _unique(first if header else [f"column{i + 1}" for i in range(width)])
     offset = 1 if header else 0
     parts = "string_split_regex(trim(line), '\\s+')"
     bad = con.execute(
