@@ -7,11 +7,14 @@ floor, no validation and no identity resolution) and with pandas (`pd.read_csv` 
 `pd.read_parquet`, then a DuckDB insert of the DataFrame: what a notebook user does).
 
 Every measurement loads into a new DuckDB file in a temporary folder; only the load is timed
-(time.perf_counter around the call), not opening or closing the database.
+(time.perf_counter around the call), not opening or closing the database. Each run also says
+how much of the machine's CPU other processes used meanwhile (Linux /proc/stat), and marks the
+run NOISY above 10%. The data files (about 400 MiB at 5,000,000 rows) are kept for the next run.
 
     python benchmarks/ingest.py                 # 5,000,000 rows, one run of each
     python benchmarks/ingest.py --rows 1000000 --repeat 3
     python benchmarks/ingest.py --profile       # where Rapport's time goes (SQL statements)
+    python benchmarks/ingest.py --only rapport  # one tool only (no ratios)
 
 The goals are checked on the best Rapport time per format; the script exits 0 either way.
 """
@@ -132,7 +135,7 @@ def data_files(rows: int, customers: int, seed: int) -> dict[str, Path]:
 
 
 # ------------------------------------------------------------------------------------------
-# the loads: each returns (seconds, rows in the table)
+# the loads: each returns (seconds, rows in the table, details)
 
 
 def load_rapport(path: Path, folder: Path) -> tuple[float, int, dict[str, Any]]:
@@ -332,11 +335,13 @@ def profile_rapport(files: dict[str, Path], top: int, operators: bool) -> None:
             ws._con = timer  # type: ignore[assignment]
             prof = cProfile.Profile()
             try:
+                busy, own = _busy_cpu_seconds(), _own_cpu_seconds()
                 started = time.perf_counter()
                 prof.enable()
                 result = ws.ingest(files[fmt], "transactions", source="bench")
                 prof.disable()
                 total = time.perf_counter() - started
+                busy_after, own_used = _busy_cpu_seconds(), _own_cpu_seconds() - own
             finally:
                 ws._con = timer._real
                 ws.close()
@@ -345,6 +350,10 @@ def profile_rapport(files: dict[str, Path], top: int, operators: bool) -> None:
               f"{', DuckDB profiling on' if operators else ''}) ==")
         print(f"total {total:.2f} s; in {len(timer.timings)} SQL statements {in_sql:.2f} s; "
               f"outside SQL (Python) {total - in_sql:.2f} s")
+        if busy is not None and busy_after is not None:
+            others = max(0.0, busy_after - busy - own_used) / (total * (os.cpu_count() or 1))
+            print(f"other processes used {100 * others:.0f}% of the CPUs meanwhile"
+                  + ("  (NOISY)" if others > NOISY else ""))
         print(f"top {top} statements by time:")
         ranked = sorted(range(len(timer.timings)), key=lambda i: -timer.timings[i][0])
         for i in ranked[:top]:
