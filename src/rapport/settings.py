@@ -36,6 +36,32 @@ SETTINGS: dict[str, Setting] = {
                 "fail: refuse a file with bad rows; skip: load the rest"),
         Setting("ingest.mode", "replace",
                 "replace: a new version of a source's file replaces its rows; append: adds them"),
+        Setting("behavior.time_unit", "weeks",
+                "time unit of the BTYD models: days, weeks or months"),
+        Setting("behavior.horizon_months", 12,
+                "horizon of expected purchases and CLV, in months"),
+        Setting("behavior.discount_rate", 0.01, "monthly discount rate of CLV"),
+        Setting("ladder.loyal_min_orders", 4,
+                "loyal: at least this many purchase occasions …"),
+        Setting("ladder.loyal_min_tenure_days", 180,
+                "… spread over at least this many days from first to last purchase …"),
+        Setting("ladder.loyal_max_overdue", 1.5,
+                "… not overdue by more than this × their own median gap …"),
+        Setting("ladder.loyal_min_p_alive", 0.7, "… and at least this probability of being active"),
+        Setting("ladder.at_risk_overdue", 2.0,
+                "at risk: a repeat customer overdue by more than this × their median gap …"),
+        Setting("ladder.at_risk_p_alive", 0.5,
+                "… or whose probability of being active is below this"),
+        Setting("ladder.lapsed_p_alive", 0.2,
+                "lapsed: a repeat customer whose probability of being active is below this"),
+        Setting("ladder.single_buyer_lapse_days", 365,
+                "lapsed: a first-time buyer whose only purchase is older than this many days"),
+        Setting("ladder.single_buyer_risk_days", 180,
+                "at risk: a first-time buyer whose only purchase is older than this many days"),
+        Setting("ladder.won_back_gap_days", 365,
+                "won back: the gap before the latest purchase was longer than this …"),
+        Setting("ladder.won_back_recent_days", 180,
+                "… and that purchase is at most this many days old"),
         Setting("demo.customers", 3000, "customers in the generated demo business"),
         Setting("demo.seed", 7, "random seed of the demo business"),
     ]
@@ -52,9 +78,11 @@ def get(name: str, override: Any = None) -> Any:
     raw = os.environ.get(s.env)
     if raw is None:
         return s.default
-    if isinstance(s.default, int):
+    if isinstance(s.default, (int, float)):
+        kind = type(s.default)
         try:
-            return int(raw)
+            return kind(raw)
         except ValueError:
-            raise ConfigError(f"{s.env}={raw!r} must be a whole number.") from None
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigError(f"{s.env}={raw!r} must be {what}.") from None
     return raw

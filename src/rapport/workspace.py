@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from rapport import settings
-from rapport.errors import ConfigError, StoreError
+from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
@@ -222,17 +222,30 @@ class Workspace:
         )
 
     def customers(
-        self, search: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        search: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        stage: str | None = None,
+        sort: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Customers with their purchase and feedback counts; `search` matches any name or key."""
-        where, params = "", []
+        """Customers with their purchase and feedback counts; `search` matches any name or key.
+
+        After `analyze`, `stage` filters by ladder stage or status (e.g. "loyal", "at-risk")
+        and `sort` orders by a behaviour column, highest first (e.g. "clv", "p_alive").
+        """
+        conditions, params = [], []
         if search:
-            where = (
-                "WHERE c.customer_id IN (SELECT customer_id FROM identities WHERE "
-                "value ILIKE ?) OR c.name ILIKE ? OR c.email ILIKE ? OR c.customer_id = ?"
+            conditions.append(
+                "(c.customer_id IN (SELECT customer_id FROM identities WHERE "
+                "value ILIKE ?) OR c.name ILIKE ? OR c.email ILIKE ? OR c.customer_id = ?)"
             )
             like = f"%{search.strip().lower()}%"
-            params = [like, f"%{search.strip()}%", like, search.strip()]
+            params += [like, f"%{search.strip()}%", like, search.strip()]
+        if stage or sort:
+            return self._analyzed_customers(conditions, params, stage, sort, limit, offset)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return self._rows(
             "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
             "coalesce(t.n, 0) AS transactions, round(coalesce(t.spend, 0), 2) AS spend, "
@@ -245,6 +258,47 @@ class Workspace:
             "FROM transactions GROUP BY customer_id) t USING (customer_id) "
             "LEFT JOIN (SELECT customer_id, count(*) AS n FROM feedback GROUP BY customer_id) f "
             f"USING (customer_id) {where} ORDER BY c.customer_id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+
+    def _analyzed_customers(
+        self, conditions: list[str], params: list[Any], stage: str | None, sort: str | None,
+        limit: int, offset: int,
+    ) -> list[dict[str, Any]]:
+        from rapport.behavior.ladder import LADDER, STATUSES
+
+        self._require("customer_behavior")
+        if stage:
+            wanted = stage.strip().lower().replace("-", " ").replace("_", " ")
+            if wanted in LADDER:
+                conditions.append("b.stage = ?")
+            elif wanted in STATUSES:
+                conditions.append("b.status = ?")
+            else:
+                raise ConfigError(
+                    f"--stage {stage!r}: use a ladder stage ({', '.join(LADDER)}) or a status "
+                    f"({', '.join(STATUSES)}); dashes or spaces both work (at-risk)."
+                )
+            params.append(wanted)
+        columns = [c for c in self.sql("SELECT * FROM customer_behavior LIMIT 0").column_names]
+        order = "c.customer_id"
+        if sort:
+            key = sort.strip().lower()
+            if key not in columns or key == "customer_id":
+                numeric = ", ".join(c for c in ("clv", "p_alive", "expected_purchases",
+                                                "total_spend", "frequency", "overdue_ratio",
+                                                "days_since_last_purchase") if c in columns)
+                raise ConfigError(f"--sort {sort!r}: sort by a behaviour column, e.g. {numeric}.")
+            order = f'b."{key}" DESC NULLS LAST, c.customer_id'
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return self._rows(
+            "SELECT c.customer_id, c.name, c.email, b.stage, b.status, "
+            "CAST(b.n_orders AS BIGINT) AS orders, "
+            "round(b.total_spend, 2) AS spend, CAST(CAST(b.last_purchase AS DATE) AS VARCHAR) "
+            "AS last_purchase, round(b.p_alive, 3) AS p_alive, "
+            "round(b.expected_purchases, 2) AS expected_purchases, round(b.clv, 2) AS clv "
+            f"FROM customers c JOIN customer_behavior b USING (customer_id) {where} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
 
@@ -266,6 +320,62 @@ class Workspace:
 
     def table_names(self) -> list[str]:
         return sorted(TABLES)
+
+    # --- analysis ------------------------------------------------------------------------
+    def analyze(
+        self,
+        *,
+        engine: str = "duckdb",
+        as_of: Any = None,
+        spark: Any = None,
+        progress: Progress | None = None,
+    ) -> dict[str, Any]:
+        """Rebuild the derived tables from the raw ones: the behaviour stage (summaries, BTYD
+        models, CLV, the loyalty ladder) into `customer_behavior`.
+
+        `engine` is "duckdb" (default) or "spark" (needs rapport[spark]); `as_of` analyses the
+        data as it stood on that date (default: the latest transaction).
+        """
+        from rapport.behavior.analysis import analyze_behavior
+
+        self._writable()
+        run = analyze_behavior(self._con, observation_end=as_of, engine=engine, spark=spark,
+                               progress=progress)
+        return {"behavior": run.as_dict()}
+
+    def _require(self, table: str) -> None:
+        found = self._con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+        ).fetchone()
+        if not found or not found[0]:
+            raise NotAnalyzedError(
+                f"{table} has not been built yet; run `rapport analyze` (Workspace.analyze())."
+            )
+
+    def behavior(self, customer_id: str) -> dict[str, Any]:
+        """One customer's row of `customer_behavior`."""
+        self._require("customer_behavior")
+        rows = self._rows("SELECT * FROM customer_behavior WHERE customer_id = ?", [customer_id])
+        if not rows:
+            raise ConfigError(f"no customer {customer_id!r}; find one with `rapport customers`.")
+        return rows[0]
+
+    def flows(self, start: Any, end: Any) -> dict[str, Any]:
+        """How customers moved on the loyalty ladder between two dates."""
+        from rapport.behavior.analysis import behavior_frame
+        from rapport.behavior.ladder import ladder_flows
+
+        before, _ = behavior_frame(self._con, observation_end=start)
+        after, _ = behavior_frame(self._con, observation_end=end)
+        moves = ladder_flows(before, after)
+        matrix = (moves.groupby(["stage_before", "stage_after"]).size()
+                  .rename("customers").reset_index())
+        return {
+            "from": str(start), "to": str(end),
+            "moves": {str(k): int(v) for k, v in moves["move"].value_counts().items()},
+            "flows": matrix.to_dict("records"),
+            "customers": moves.to_dict("records"),
+        }
 
     # --- the demo business ---------------------------------------------------------------
     def demo(
@@ -292,8 +402,9 @@ class Workspace:
             ("feedback", files.feedback),
         ):
             loads.append(self.ingest(path, kind, source="demo", progress=progress).as_dict())
+        analysis = self.analyze(progress=progress)
         return {"folder": str(folder), "ground_truth": str(files.ground_truth), "loads": loads,
-                "status": self.status()}
+                "analysis": analysis, "status": self.status()}
 
 
 def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:

@@ -239,24 +239,89 @@ def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
 def customers(
     search: Annotated[str | None, typer.Option("--search", "-s",
                                                help="name, email, phone or id")] = None,
+    stage: Annotated[str | None, typer.Option(help="a ladder stage or status, e.g. loyal, "
+                                                   "at-risk, lapsed (after analyze)")] = None,
+    sort: Annotated[str | None, typer.Option(help="a behaviour column to sort by, highest "
+                                                  "first, e.g. clv, p_alive")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 20,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """List customers, or search them by name, email, phone or any id."""
+    """List customers, search them by name, email, phone or any id, filter by stage."""
     try:
         with _workspace(store, read_only=True) as ws:
-            rows = ws.customers(search=search, limit=limit, offset=offset)
+            rows = ws.customers(search=search, limit=limit, offset=offset, stage=stage,
+                                sort=sort)
     except RapportError as exc:
         _fail(exc)
         return
     if as_json:
         _print_json(rows)
         return
-    out.print(_table(rows, f"customers{f' matching {search!r}' if search else ''}",
-                     ("customer_id", "name", "email", "transactions", "spend", "last_purchase",
-                      "feedback")))
+    title = "customers" + (f" matching {search!r}" if search else "") + (
+        f", {stage}" if stage else "") + (f", by {sort}" if sort else "")
+    cols = ("customer_id", "name", "stage", "status", "orders", "spend", "last_purchase",
+            "p_alive", "clv") if (stage or sort) else (
+        "customer_id", "name", "email", "transactions", "spend", "last_purchase", "feedback")
+    out.print(_table(rows, title, cols))
+
+
+@app.command()
+def analyze(
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark (rapport[spark])")]
+    = "duckdb",
+    as_of: Annotated[str | None, typer.Option(help="analyse the data as of this date "
+                                                   "(YYYY-MM-DD); default: the latest")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebuild the derived tables: behaviour (summaries, BTYD models, CLV, loyalty ladder)."""
+    try:
+        with _workspace(store) as ws, _steps("analysing", 3, as_json) as step:
+            result = ws.analyze(engine=engine, as_of=as_of, progress=step)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(result)
+        return
+    b = result["behavior"]
+    out.print(f"behaviour of {b['customers']:,} customers ({b['buyers']:,} buyers) as of "
+              f"{str(b['observation_end'])[:10]}, on {b['engine']}, in {b['seconds']:.1f} s")
+    for name, model in b["models"].items():
+        params = ", ".join(f"{k}={v:.3f}" for k, v in model["fitted"]["params_"].items())
+        out.print(f"  {name}: {params} (log-likelihood {model['log_likelihood']:,.1f})")
+    order = ("prospect", "first-time buyer", "repeat customer", "loyal", "customer for life")
+    out.print(_table([{"stage": k, "customers": b["stages"].get(k, 0)} for k in order],
+                     "loyalty ladder"))
+    out.print(_table([{"status": k, "customers": v} for k, v in b["statuses"].items()],
+                     "status"))
+    for note in b["notes"]:
+        out.print(f"[yellow]note:[/] {note}")
+
+
+@app.command()
+def flows(
+    start: Annotated[str, typer.Option("--from", help="first date (YYYY-MM-DD)")],
+    end: Annotated[str, typer.Option("--to", help="second date (YYYY-MM-DD)")],
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who moved up, slipped or was won back on the loyalty ladder between two dates."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            data = ws.flows(start, end)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json({k: v for k, v in data.items() if k != "customers"} | {
+            "customers": data["customers"]})
+        return
+    out.print(_table([{"move": k, "customers": v} for k, v in data["moves"].items()],
+                     f"ladder moves {data['from']} → {data['to']}"))
+    out.print(_table(data["flows"], "from stage → to stage"))
 
 
 @app.command()
@@ -313,7 +378,8 @@ def demo(
 ) -> None:
     """Generate the demo business (Northwind Roasters), load it and summarise it."""
     try:
-        with _workspace(store) as ws, _steps("demo business", 5 * len(STEPS), as_json) as step:
+        with _workspace(store) as ws, _steps("demo business", 5 * len(STEPS) + 3,
+                                             as_json) as step:
             summary = ws.demo(customers=customers_, seed=seed, out_dir=out_dir, progress=step)
     except RapportError as exc:
         _fail(exc)
@@ -330,6 +396,9 @@ def demo(
         f"{tables['feedback']:,} pieces of feedback, {tables['accounts']:,} accounts, "
         f"{tables['contacts']:,} contacts in {summary['status']['store']}"
     )
+    b = summary["analysis"]["behavior"]
+    out.print(_table([{"stage": k, "customers": v} for k, v in b["stages"].items()],
+                     "loyalty ladder"))
     out.print(f"ground truth for tests: {summary['ground_truth']}")
 
 

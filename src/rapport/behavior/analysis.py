@@ -1,0 +1,255 @@
+"""The behaviour stage end to end: transactions → summaries → BTYD fits → predictions → ladder.
+
+`analyze_behavior` reads the store's transactions (on DuckDB, or on Spark when asked), fits
+BG/NBD and Gamma-Gamma, predicts P(alive), purchases, spend and CLV over a horizon, places
+every customer (prospects included) on the loyalty ladder and writes `customer_behavior`, with
+the models' parameters recorded in `behavior_models`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["BEHAVIOR_EXTRA_COLUMNS", "BehaviorRun", "analyze_behavior", "behavior_frame"]
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+import rapport
+from rapport import settings
+from rapport.behavior.ladder import LadderSettings, assign_stages
+from rapport.behavior.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+from rapport.behavior.summaries import customer_summary, observation_end_of, transactions_of
+from rapport.engines.base import Engine, get_engine
+from rapport.errors import ConvergenceError, NotAnalyzedError
+
+Progress = Callable[[str], None]
+
+BEHAVIOR_EXTRA_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("last_gap_days", "float64", "days between the last two purchase periods"),
+    ("engaged", "bool", "engaged beyond buying (positive feedback)"),
+    ("engagement", "string", "the evidence of engagement, in words"),
+    ("p_alive", "float64", "probability the customer is still active (BG/NBD)"),
+    ("expected_purchases", "float64", "expected purchases over the horizon (BG/NBD)"),
+    ("expected_spend", "float64", "expected value of one purchase (Gamma-Gamma)"),
+    ("clv", "float64", "discounted expected value over the horizon"),
+    ("stage", "string", "place on the loyalty ladder"),
+    ("status", "string", "active, won back, at risk, lapsed or never bought"),
+    ("observation_end", "timestamp", "the date the analysis looks from"),
+    ("model_version", "string", "the Rapport version and models that made the row"),
+)
+
+
+@dataclass
+class BehaviorRun:
+    """What one run of the behaviour stage did."""
+
+    observation_end: datetime
+    customers: int
+    buyers: int
+    time_unit: str
+    horizon_months: float
+    models: dict[str, dict[str, Any]]
+    stages: dict[str, int]
+    statuses: dict[str, int]
+    engine: str
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _last_gaps(t: Any, end: datetime) -> Any:
+    """Per customer, the days between their last two purchase days (Ibis expression)."""
+    days = (
+        t.filter((t.amount >= 0) & (t.ts <= end))
+        .select(customer_id=t.customer_id, day=t.ts.truncate("D"))
+        .distinct()
+    )
+    w = ibis.window(group_by=days.customer_id, order_by=days.day)
+    gaps = days.mutate(prev=days.day.lag().over(w))
+    gaps = gaps.mutate(
+        gap=(gaps.day.epoch_seconds() - gaps.prev.epoch_seconds()).cast("float64") / 86_400.0
+    )
+    return gaps.group_by("customer_id").aggregate(last_gap_days=gaps.gap.argmax(gaps.day))
+
+
+def _engagement(con: duckdb.DuckDBPyConnection, end: datetime) -> pd.DataFrame:
+    """Customers engaged beyond buying: a promoter score, 4-5 stars, top-box CSAT."""
+    return con.execute(
+        "SELECT customer_id, true AS engaged, "
+        "string_agg(DISTINCT CASE rating_scale WHEN 'nps' THEN 'promoter (NPS ' || "
+        "CAST(CAST(rating AS INT) AS VARCHAR) || ')' ELSE CAST(CAST(rating AS INT) AS VARCHAR)"
+        " || ' on ' || rating_scale END, ', ') AS engagement FROM feedback "
+        "WHERE customer_id IS NOT NULL AND (ts IS NULL OR ts <= ?) AND ("
+        "(rating_scale = 'nps' AND rating >= 9) OR (rating_scale IN ('stars5', 'csat') AND "
+        "rating >= 4) OR (rating_scale = 'stars10' AND rating >= 8) OR "
+        "(rating_scale = 'binary' AND rating = 1)) GROUP BY customer_id",
+        [end],
+    ).fetch_df()
+
+
+def _engine_table(
+    con: duckdb.DuckDBPyConnection, engine: str, spark: Any, tmp: Path
+) -> tuple[Engine, Any]:
+    if engine == "duckdb":
+        eng = get_engine("duckdb", con)
+        return eng, transactions_of(eng)
+    eng = get_engine("spark", spark)
+    path = tmp / "transactions.parquet"
+    con.execute(
+        f"COPY (SELECT customer_id, ts, amount, quantity, product, category, order_id "
+        f"FROM transactions) TO '{path}' (FORMAT parquet)"
+    )
+    return eng, transactions_of(eng.from_parquet(path))
+
+
+def behavior_frame(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    observation_end: Any = None,
+    engine: str = "duckdb",
+    spark: Any = None,
+    time_unit: str | None = None,
+    horizon_months: float | None = None,
+    discount_rate: float | None = None,
+    ladder: LadderSettings | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, BehaviorRun]:
+    """Compute the behaviour of every customer as of `observation_end` (default: the last
+    transaction); nothing is written."""
+    step = progress or (lambda _s: None)
+    started = datetime.now(UTC)
+    unit = str(settings.get("behavior.time_unit", time_unit))
+    horizon = float(settings.get("behavior.horizon_months", horizon_months))
+    rate = float(settings.get("behavior.discount_rate", discount_rate))
+    n_tx = con.execute("SELECT count(*) FROM transactions").fetchone()
+    if not n_tx or not n_tx[0]:
+        raise NotAnalyzedError(
+            "there are no transactions to analyse; load some with `rapport ingest FILE "
+            "--kind transactions` (or try `rapport demo`)."
+        )
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="rapport-") as tmp:
+        step("summaries")
+        eng, t = _engine_table(con, engine, spark, Path(tmp))
+        obs = observation_end_of(observation_end, t)
+        summary = eng.execute(customer_summary(t, obs.end, unit)).to_pandas()
+        gaps = eng.execute(_last_gaps(t, obs.end)).to_pandas()
+    summary = summary.merge(gaps, on="customer_id", how="left")
+    step("models")
+    models, predictions = _fit_and_predict(summary, unit, horizon, rate, notes)
+    summary = pd.concat([summary, predictions], axis=1)
+    step("ladder")
+    everyone = con.execute("SELECT customer_id FROM customers").fetch_df()
+    frame = everyone.merge(summary, on="customer_id", how="left")
+    engaged = _engagement(con, obs.end)
+    frame = frame.merge(engaged, on="customer_id", how="left")
+    frame["engaged"] = frame["engaged"].astype("boolean").fillna(False).astype(bool)
+    frame = assign_stages(frame, ladder)
+    frame["observation_end"] = pd.Timestamp(obs.end)
+    frame["model_version"] = (
+        f"rapport {rapport.__version__}: BG/NBD + Gamma-Gamma, {unit}, {horizon:g} months"
+    )
+    run = BehaviorRun(
+        observation_end=obs.end,
+        customers=len(frame),
+        buyers=len(summary),
+        time_unit=unit,
+        horizon_months=horizon,
+        models=models,
+        stages={str(k): int(v) for k, v in frame["stage"].value_counts().items()},
+        statuses={str(k): int(v) for k, v in frame["status"].value_counts().items()},
+        engine=engine,
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+        notes=notes,
+    )
+    return frame, run
+
+
+def _fit_and_predict(
+    summary: pd.DataFrame, unit: str, horizon: float, rate: float, notes: list[str]
+) -> tuple[dict[str, dict[str, Any]], pd.DataFrame]:
+    x = summary["frequency"].to_numpy(dtype=float)
+    t_x = summary["recency"].to_numpy(dtype=float)
+    t_cal = summary["T"].to_numpy(dtype=float)
+    m = summary["monetary_value"].to_numpy(dtype=float)
+    models: dict[str, dict[str, Any]] = {}
+    out = pd.DataFrame(index=summary.index)
+    bg = BetaGeoModel(time_unit=unit)
+    try:
+        bg.fit(x, t_x, t_cal)
+    except ConvergenceError:
+        bg = BetaGeoModel(time_unit=unit, penalizer=0.001).fit(x, t_x, t_cal)
+        notes.append("BG/NBD needed a small penalty (0.001) to converge.")
+    models["bgnbd"] = _model_record(bg)
+    out["p_alive"] = bg.prob_alive(x, t_x, t_cal)
+    from rapport.behavior.models.clv import convert_time
+
+    out["expected_purchases"] = bg.expected_purchases(
+        convert_time(horizon, "months", unit), x, t_x, t_cal
+    )
+    repeat = (x > 0) & (m > 0)
+    if repeat.sum() >= 20:
+        gg = GammaGammaModel().fit(x[repeat], m[repeat])
+        models["gamma_gamma"] = _model_record(gg)
+        out["expected_spend"] = gg.expected_spend(x, np.where(m > 0, m, 0.0))
+        out["clv"] = customer_lifetime_value(
+            bg, gg, x, t_x, t_cal, np.where(m > 0, m, 0.0), horizon=horizon,
+            horizon_unit="months", discount_rate=rate, discount_unit="months",
+        )
+    else:
+        mean = float(summary["mean_order_value"].mean())
+        out["expected_spend"] = mean
+        out["clv"] = out["expected_purchases"] * mean
+        notes.append(f"only {int(repeat.sum())} repeat customers: spend is the mean order value, "
+                     f"not a Gamma-Gamma fit.")
+    return models, out
+
+
+def _model_record(model: Any) -> dict[str, Any]:
+    record: dict[str, Any] = json.loads(model.to_json())
+    record["log_likelihood"] = float(model.log_likelihood_)
+    record["standard_errors"] = {k: float(v) for k, v in model.standard_errors_.items()}
+    return record
+
+
+def analyze_behavior(
+    con: duckdb.DuckDBPyConnection, **options: Any
+) -> BehaviorRun:
+    """Compute and write `customer_behavior` and `behavior_models` in one transaction."""
+    frame, run = behavior_frame(con, **options)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    record = json.dumps(run.models, default=str)
+    con.register("_behavior_arrow", table)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("CREATE OR REPLACE TABLE customer_behavior AS SELECT * FROM _behavior_arrow")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS behavior_models (fitted_at TIMESTAMP, "
+            "observation_end TIMESTAMP, time_unit VARCHAR, horizon_months DOUBLE, "
+            "engine VARCHAR, customers BIGINT, buyers BIGINT, models JSON, notes JSON)"
+        )
+        con.execute(
+            "INSERT INTO behavior_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [datetime.now(UTC).replace(tzinfo=None), run.observation_end, run.time_unit,
+             run.horizon_months, run.engine, run.customers, run.buyers, record,
+             json.dumps(run.notes)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_behavior_arrow")
+    return run
