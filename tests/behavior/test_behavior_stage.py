@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATASETS, count
 
 import rapport
+from conftest import DATASETS, count
 from rapport.behavior.ladder import LADDER, LadderSettings, assign_stages, ladder_flows
 from rapport.behavior.models import GammaGammaModel
 from rapport.errors import ConfigError, NotAnalyzedError
