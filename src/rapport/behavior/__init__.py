@@ -1,0 +1,1 @@
+"""The outer life: per-customer summaries, RFM, cohorts, the loyalty ladder and BTYD models."""

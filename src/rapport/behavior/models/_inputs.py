@@ -1,0 +1,203 @@
+"""Input checks shared by the models: arrays of customers, weights, time units, compression.
+
+Every check raises `InputError` (bad data) or `ConfigError` (a bad setting) with a message that
+says which values are wrong, where the first one is, and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DAYS_PER_UNIT",
+    "FloatArray",
+    "as_float_array",
+    "check_customers",
+    "check_horizon",
+    "check_time_unit",
+    "check_weights",
+    "unique_rows",
+]
+
+import numpy as np
+import numpy.typing as npt
+
+from rapport.errors import ConfigError, InputError
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+DAYS_PER_UNIT: dict[str, float] = {
+    "days": 1.0,
+    "weeks": 7.0,
+    "months": 365.25 / 12.0,
+    "years": 365.25,
+}
+
+
+def check_time_unit(unit: object, name: str = "time_unit") -> str:
+    """The unit itself, if it is one of DAYS_PER_UNIT's keys."""
+    if not isinstance(unit, str) or unit not in DAYS_PER_UNIT:
+        raise ConfigError(
+            f"{name} must be one of {', '.join(DAYS_PER_UNIT)}, not {unit!r}; it is the unit "
+            "in which recency, T and prediction horizons are measured."
+        )
+    return unit
+
+
+def as_float_array(values: npt.ArrayLike, name: str) -> FloatArray:
+    """values as a float64 array; InputError if they are not numbers."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must hold numbers only: {exc}") from None
+    if array.ndim > 1:
+        raise InputError(
+            f"{name} must be one-dimensional (one value per customer), got shape {array.shape}."
+        )
+    return array
+
+
+def _first(mask: npt.NDArray[np.bool_]) -> int:
+    return int(np.flatnonzero(mask.ravel())[0])
+
+
+def _where(mask: npt.NDArray[np.bool_], values: FloatArray, name: str) -> str:
+    count = int(mask.sum())
+    position = _first(mask)
+    noun = "value" if count == 1 else "values"
+    return f"{count} {noun} of {name} (first at position {position}: {values.ravel()[position]!r})"
+
+
+def _check_finite(values: FloatArray, name: str) -> None:
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(
+            f"{name} has {_where(bad, values, name)} that are missing or infinite; drop or fill "
+            "those customers before fitting or predicting."
+        )
+
+
+def check_customers(
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    for_fit: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validated (frequency, recency, T): finite, non-negative, whole frequencies, recency ≤ T,
+    recency 0 where frequency is 0. For a fit they must be non-empty 1-D arrays of one length;
+    for predictions they broadcast against each other."""
+    x = as_float_array(frequency, "frequency")
+    t_x = as_float_array(recency, "recency")
+    t_cal = as_float_array(T, "T")
+    if for_fit:
+        lengths = {len(np.atleast_1d(v)) for v in (x, t_x, t_cal)}
+        if x.ndim != 1 or t_x.ndim != 1 or t_cal.ndim != 1 or len(lengths) != 1:
+            raise InputError(
+                f"frequency, recency and T must have one value per customer and the same length; "
+                f"got lengths {x.size}, {t_x.size} and {t_cal.size}."
+            )
+        if x.size == 0:
+            raise InputError("no customers to fit: frequency, recency and T are empty.")
+    else:
+        try:
+            x, t_x, t_cal = (np.array(v) for v in np.broadcast_arrays(x, t_x, t_cal))
+        except ValueError:
+            raise InputError(
+                f"frequency, recency and T must have the same length; got shapes {x.shape}, "
+                f"{t_x.shape} and {t_cal.shape}."
+            ) from None
+    for values, name in ((x, "frequency"), (t_x, "recency"), (t_cal, "T")):
+        _check_finite(values, name)
+        negative = values < 0
+        if negative.any():
+            raise InputError(
+                f"{name} has {_where(negative, values, name)} below zero; counts "
+                "and durations cannot be negative."
+            )
+    fractional = x != np.floor(x)
+    if fractional.any():
+        raise InputError(
+            f"frequency has {_where(fractional, x, 'frequency')} that are not whole numbers; "
+            "frequency is the number of repeat purchases (purchase days after the first)."
+        )
+    late = t_x > t_cal * (1.0 + 1e-9) + 1e-12
+    if late.any():
+        position = _first(late)
+        raise InputError(
+            f"recency is greater than T for {int(late.sum())} customers (first at position "
+            f"{position}: recency={t_x.ravel()[position]!r}, T={t_cal.ravel()[position]!r}); "
+            "recency (first to last purchase) cannot exceed T (first purchase to the end of the "
+            "observation period). Check that both are measured in the same time unit."
+        )
+    orphan = (x == 0) & (t_x > 0)
+    if orphan.any():
+        raise InputError(
+            f"{int(orphan.sum())} customers have frequency 0 but recency > 0 (first at position "
+            f"{_first(orphan)}); with no repeat purchase the last purchase is the first, so "
+            "recency must be 0."
+        )
+    return x, np.minimum(t_x, t_cal), t_cal
+
+
+def check_weights(weights: npt.ArrayLike | None, size: int) -> FloatArray:
+    """Validated weights (ones when None): finite, non-negative, one per customer, not all 0."""
+    if weights is None:
+        return np.ones(size)
+    w = as_float_array(weights, "weights")
+    if w.ndim != 1 or w.size != size:
+        raise InputError(
+            f"weights must have one value per customer: got {w.size} weights for {size} customers."
+        )
+    _check_finite(w, "weights")
+    negative = w < 0
+    if negative.any():
+        raise InputError(
+            f"weights has {_where(negative, w, 'weights')} below zero; a weight is "
+            "the number of customers a row stands for."
+        )
+    if not w.sum() > 0:
+        raise InputError("all weights are zero: there is nothing to fit.")
+    return w
+
+
+def check_horizon(t: npt.ArrayLike, name: str = "t") -> FloatArray:
+    """A finite, non-negative prediction horizon (array)."""
+    values = as_float_array(t, name) if np.ndim(t) <= 1 else np.asarray(t, dtype=np.float64)
+    _check_finite(values, name)
+    negative = values < 0
+    if negative.any():
+        raise InputError(
+            f"{name} has {_where(negative, values, name)} below zero; a horizon cannot be negative."
+        )
+    return values
+
+
+def unique_rows(*columns: FloatArray) -> tuple[list[FloatArray], IntArray]:
+    """The distinct rows of equally long columns (in order of first appearance) and, for each
+    input row, the index of its distinct row.
+
+    Each column is factorised by hashing (pandas.factorize) and the codes are combined into
+    one integer key, factorised in turn: about three times faster than sorting with np.unique
+    and thirty times faster than np.unique(axis=0) on a million rows.
+    """
+    import pandas as pd
+
+    codes: list[npt.NDArray[np.int64]] = []
+    sizes: list[int] = []
+    for column in columns:
+        code, values = pd.factorize(column + 0.0)  # + 0.0 merges -0.0 into 0.0
+        codes.append(np.asarray(code, dtype=np.int64))
+        sizes.append(len(values))
+    key = np.zeros(columns[0].shape[0], dtype=np.int64)
+    capacity = 1
+    for code, size in zip(codes, sizes, strict=True):
+        if capacity * size >= 2**62:  # too many combinations for one integer key
+            stacked = np.column_stack(codes)
+            _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+            return [column[first] for column in columns], inverse.ravel().astype(np.intp)
+        key = key * size + code
+        capacity *= size
+    inverse, distinct = pd.factorize(key)
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[inverse[::-1]] = np.arange(key.size - 1, -1, -1, dtype=np.intp)
+    return [column[first] for column in columns], np.asarray(inverse, dtype=np.intp)
