@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from rapport import settings
@@ -360,13 +361,28 @@ class Workspace:
             raise ConfigError(f"no customer {customer_id!r}; find one with `rapport customers`.")
         return rows[0]
 
+    def cohorts(self) -> dict[str, Any]:
+        """Retention by first-purchase month (share buying in each later month) and the
+        sBG fit of each cohort, as built by `analyze`."""
+        self._require("cohort_models")
+        retention = self.sql("SELECT * FROM cohort_retention ORDER BY cohort_month, "
+                             "months_since").to_pandas()
+        matrix = retention.pivot(index="cohort_month", columns="months_since", values="share")
+        return {
+            "retention": retention.to_dict("records"),
+            "matrix": {str(k.date() if hasattr(k, "date") else k): [
+                None if pd.isna(v) else round(float(v), 4) for v in row]
+                for k, row in matrix.iterrows()},
+            "models": self._rows("SELECT * FROM cohort_models ORDER BY cohort_month"),
+        }
+
     def flows(self, start: Any, end: Any) -> dict[str, Any]:
         """How customers moved on the loyalty ladder between two dates."""
         from rapport.behavior.analysis import behavior_frame
         from rapport.behavior.ladder import ladder_flows
 
-        before, _ = behavior_frame(self._con, observation_end=start)
-        after, _ = behavior_frame(self._con, observation_end=end)
+        before, _, _ = behavior_frame(self._con, observation_end=start)
+        after, _, _ = behavior_frame(self._con, observation_end=end)
         moves = ladder_flows(before, after)
         matrix = (moves.groupby(["stage_before", "stage_after"]).size()
                   .rename("customers").reset_index())

@@ -230,3 +230,16 @@ def test_listing_by_stage_before_analyze_says_what_to_do(ws: rapport.Workspace,
         ws.customers(stage="loyal")
     with pytest.raises(NotAnalyzedError, match="no transactions to analyse"):
         ws.analyze()
+
+
+def test_cohorts_after_analyze(demo: Any) -> None:
+    ws, _ = demo
+    data = ws.cohorts()
+    assert data["matrix"] and all(shares[0] == 1.0 for shares in data["matrix"].values())
+    fitted = [m for m in data["models"] if not m["note"]]
+    assert len(fitted) >= 10
+    assert all(0 < m["survival_horizon"] <= m["survival_12"] < 1 for m in fitted)
+    sizes = {str(m["cohort_month"])[:10]: m["cohort_size"] for m in data["models"]}
+    first_buyers = count(ws, "SELECT count(*) FROM customer_behavior WHERE "
+                             "first_purchase IS NOT NULL")
+    assert sum(sizes.values()) == first_buyers

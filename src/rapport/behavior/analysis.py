@@ -26,8 +26,11 @@ import pyarrow as pa
 
 import rapport
 from rapport import settings
+from rapport.behavior.cohort_models import cohort_survival, fit_cohorts
+from rapport.behavior.cohorts import cohort_retention
 from rapport.behavior.ladder import LadderSettings, assign_stages
 from rapport.behavior.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+from rapport.behavior.models.clv import convert_time
 from rapport.behavior.summaries import customer_summary, observation_end_of, transactions_of
 from rapport.engines.base import Engine, get_engine
 from rapport.errors import ConvergenceError, NotAnalyzedError
@@ -125,9 +128,11 @@ def behavior_frame(
     discount_rate: float | None = None,
     ladder: LadderSettings | None = None,
     progress: Progress | None = None,
-) -> tuple[pd.DataFrame, BehaviorRun]:
+    cohorts: bool = False,
+) -> tuple[pd.DataFrame, BehaviorRun, dict[str, pd.DataFrame]]:
     """Compute the behaviour of every customer as of `observation_end` (default: the last
-    transaction); nothing is written."""
+    transaction); nothing is written. With `cohorts`, also the cohort tables
+    (`cohort_retention`, `cohort_models`), returned by name."""
     step = progress or (lambda _s: None)
     started = datetime.now(UTC)
     unit = str(settings.get("behavior.time_unit", time_unit))
@@ -146,6 +151,9 @@ def behavior_frame(
         obs = observation_end_of(observation_end, t)
         summary = eng.execute(customer_summary(t, obs.end, unit)).to_pandas()
         gaps = eng.execute(_last_gaps(t, obs.end)).to_pandas()
+        tables: dict[str, pd.DataFrame] = {}
+        if cohorts:
+            tables["cohort_retention"] = eng.execute(cohort_retention(t, obs.end)).to_pandas()
     summary = summary.merge(gaps, on="customer_id", how="left")
     step("models")
     models, predictions = _fit_and_predict(summary, unit, horizon, rate, notes)
@@ -161,6 +169,8 @@ def behavior_frame(
     frame["model_version"] = (
         f"rapport {rapport.__version__}: BG/NBD + Gamma-Gamma, {unit}, {horizon:g} months"
     )
+    if cohorts:
+        tables["cohort_models"] = fit_cohorts(cohort_survival(frame, obs.end))
     run = BehaviorRun(
         observation_end=obs.end,
         customers=len(frame),
@@ -174,7 +184,7 @@ def behavior_frame(
         seconds=(datetime.now(UTC) - started).total_seconds(),
         notes=notes,
     )
-    return frame, run
+    return frame, run, tables
 
 
 def _fit_and_predict(
@@ -194,8 +204,6 @@ def _fit_and_predict(
         notes.append("BG/NBD needed a small penalty (0.001) to converge.")
     models["bgnbd"] = _model_record(bg)
     out["p_alive"] = bg.prob_alive(x, t_x, t_cal)
-    from rapport.behavior.models.clv import convert_time
-
     out["expected_purchases"] = bg.expected_purchases(
         convert_time(horizon, "months", unit), x, t_x, t_cal
     )
@@ -227,14 +235,17 @@ def _model_record(model: Any) -> dict[str, Any]:
 def analyze_behavior(
     con: duckdb.DuckDBPyConnection, **options: Any
 ) -> BehaviorRun:
-    """Compute and write `customer_behavior` and `behavior_models` in one transaction."""
-    frame, run = behavior_frame(con, **options)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    """Compute and write `customer_behavior`, `cohort_retention`, `cohort_models` and a
+    `behavior_models` record, in one transaction."""
+    frame, run, tables = behavior_frame(con, cohorts=True, **options)
     record = json.dumps(run.models, default=str)
-    con.register("_behavior_arrow", table)
+    tables = {"customer_behavior": frame, **tables}
+    for name, data in tables.items():
+        con.register(f"_{name}_arrow", pa.Table.from_pandas(data, preserve_index=False))
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("CREATE OR REPLACE TABLE customer_behavior AS SELECT * FROM _behavior_arrow")
+        for name in tables:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
         con.execute(
             "CREATE TABLE IF NOT EXISTS behavior_models (fitted_at TIMESTAMP, "
             "observation_end TIMESTAMP, time_unit VARCHAR, horizon_months DOUBLE, "
@@ -251,5 +262,6 @@ def analyze_behavior(
         con.execute("ROLLBACK")
         raise
     finally:
-        con.unregister("_behavior_arrow")
+        for name in tables:
+            con.unregister(f"_{name}_arrow")
     return run

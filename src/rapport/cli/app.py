@@ -302,6 +302,35 @@ def analyze(
 
 
 @app.command()
+def cohorts(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
+    """Retention by first-purchase month, and each cohort's sBG projection (after analyze)."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            data = ws.cohorts()
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(data)
+        return
+    table = Table(title="share of each cohort buying in month k after its first purchase",
+                  header_style="bold")
+    width = max((len(v) for v in data["matrix"].values()), default=0)
+    shown = min(width, 13)
+    table.add_column("cohort")
+    for k in range(shown):
+        table.add_column(str(k), justify="right")
+    for cohort, shares in data["matrix"].items():
+        cells = ["" if v is None else f"{v:.0%}" for v in shares[:shown]]
+        table.add_row(cohort[:7], *cells, *[""] * (shown - len(cells)))
+    out.print(table)
+    out.print(_table(data["models"], "sBG fit per cohort (share still buying after 12 and 24 "
+                                     "months)",
+                     ("cohort_month", "cohort_size", "months_observed", "alpha", "beta",
+                      "survival_12", "survival_horizon", "note")))
+
+
+@app.command()
 def flows(
     start: Annotated[str, typer.Option("--from", help="first date (YYYY-MM-DD)")],
     end: Annotated[str, typer.Option("--to", help="second date (YYYY-MM-DD)")],
