@@ -57,7 +57,17 @@ def test_transaction_without_a_customer(ws: rapport.Workspace, tmp_path: Path) -
     with pytest.raises(IngestError) as info:
         ws.ingest(path, "transactions")
     msg = str(info.value)
-    assert "row 3, column 'customer_id': is empty: a transaction without a customer" in msg
+    assert "row 3, column 'customer_id': is empty (or a missing-value marker such as NA): a " \
+        "transaction without a customer" in msg
+    _assert_nothing_loaded(ws)
+
+
+def test_missing_value_markers_count_as_missing(ws: rapport.Workspace, tmp_path: Path) -> None:
+    path = _orders(tmp_path, "3,NA,2024-01-07,7")
+    with pytest.raises(IngestError) as info:
+        ws.ingest(path, "transactions")
+    assert "row 3, column 'customer_id': value 'NA' is empty (or a missing-value marker" \
+        in str(info.value)
     _assert_nothing_loaded(ws)
 
 

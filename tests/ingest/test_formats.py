@@ -27,7 +27,9 @@ _text = st.text(
                                                                   "nan", "-", "#n/a", "nil"))
 _rows = st.lists(
     st.fixed_dictionaries({
-        "customer_id": st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}", fullmatch=True),
+        # (NA, null, none … mean "missing" in exports: they are not ids)
+        "customer_id": st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,8}", fullmatch=True).filter(
+            lambda s: s.lower() not in ("na", "null", "none", "nan", "nil")),
         "order_date": st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1))
         .map(lambda d: d.replace(microsecond=0)),
         "amount": st.decimals(min_value=-10_000, max_value=1_000_000, places=2,

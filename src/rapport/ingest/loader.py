@@ -378,19 +378,23 @@ def _required_errors(spec: KindSpec, plans: dict[str, _FieldPlan]) -> list[tuple
     def v(name: str) -> str:
         return _q("__v_" + name) if name in plans else "NULL"
 
+    def missing(name: str) -> str:
+        # missing once cleaned: empty, or a marker such as NA (a present value that does not
+        # parse has its own error)
+        return f"{_q('__c_' + name)} IS NULL"
+
+    blank = "is empty (or a missing-value marker such as NA)"
     if spec.kind == "transactions":
         for name, why in (("ts", "every purchase needs a date"),
                           ("amount", "every purchase needs an amount")):
             p = plans[name]
-            out.append((p.label, p.raw, f"CASE WHEN {v(name)} IS NULL AND {p.raw} IS NULL THEN "
-                                        f"'is empty: {why}' END"))
+            out.append((p.label, p.raw, f"CASE WHEN {missing(name)} THEN '{blank}: {why}' END"))
         present = [n for n in ("customer_id", "email", "phone") if n in plans]
-        none = " AND ".join(f"{v(n)} IS NULL" for n in present)
-        raws = " AND ".join(f"{plans[n].raw} IS NULL" for n in present)
+        none = " AND ".join(missing(n) for n in present)
         label = "/".join(plans[n].label for n in present)
-        out.append((label, "NULL", f"CASE WHEN {none} AND {raws} THEN 'is empty: a transaction "
-                                   f"without a customer cannot be loaded; give every row a "
-                                   f"customer id, email or phone' END"))
+        out.append((label, plans[present[0]].raw,
+                    f"CASE WHEN {none} THEN '{blank}: a transaction without a customer cannot "
+                    f"be loaded; give every row a customer id, email or phone' END"))
     elif spec.kind == "feedback":
         said: list[str] = [n for n in ("text", "rating") if n in plans]
         none = " AND ".join(f"{v(n)} IS NULL" for n in said)
