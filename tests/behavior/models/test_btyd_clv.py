@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from btyd_data import cdnow_table, columns, fitted
 
-from conftest import columns
 from rapport.behavior.models import (
     BetaGeoModel,
     GammaGammaModel,
@@ -37,9 +37,10 @@ def test_time_units_convert_through_days() -> None:
     assert convert_time(14, "days", "weeks") == 2.0
 
 
-def test_twelve_months_on_a_weekly_model_is_52_18_weeks(
-    bgnbd: BetaGeoModel, gammagamma: GammaGammaModel, cdnow: pd.DataFrame
-) -> None:
+def test_twelve_months_on_a_weekly_model_is_52_18_weeks() -> None:
+    bgnbd: BetaGeoModel = fitted("bgnbd")
+    gammagamma: GammaGammaModel = fitted("gammagamma")
+    cdnow = cdnow_table()
     x, t_x, t_cal = columns(cdnow)
     spend = gammagamma.expected_spend(x, cdnow["monetary_value"])
     undiscounted = clv(bgnbd, gammagamma, cdnow, horizon=12, discount_rate=0.0)
@@ -53,9 +54,10 @@ def test_twelve_months_on_a_weekly_model_is_52_18_weeks(
     assert wrong.sum() > 3 * undiscounted.sum()
 
 
-def test_the_same_customers_in_days_have_the_same_value(
-    bgnbd: BetaGeoModel, gammagamma: GammaGammaModel, cdnow: pd.DataFrame
-) -> None:
+def test_the_same_customers_in_days_have_the_same_value() -> None:
+    bgnbd: BetaGeoModel = fitted("bgnbd")
+    gammagamma: GammaGammaModel = fitted("gammagamma")
+    cdnow = cdnow_table()
     x, t_x, t_cal = columns(cdnow)
     daily = BetaGeoModel(time_unit="days").fit(x, t_x * 7, t_cal * 7)
     assert daily.params_["alpha"] == pytest.approx(7 * bgnbd.params_["alpha"], rel=1e-5)
@@ -68,9 +70,9 @@ def test_the_same_customers_in_days_have_the_same_value(
     )
 
 
-def test_discounting_per_period_and_a_partial_last_period(
-    bgnbd: BetaGeoModel, gammagamma: GammaGammaModel
-) -> None:
+def test_discounting_per_period_and_a_partial_last_period() -> None:
+    bgnbd: BetaGeoModel = fitted("bgnbd")
+    gammagamma: GammaGammaModel = fitted("gammagamma")
     table = pd.DataFrame(
         {
             "frequency": [2.0, 0.0],
@@ -98,11 +100,10 @@ def test_discounting_per_period_and_a_partial_last_period(
     assert np.all(clv(bgnbd, gammagamma, table, horizon=0) == 0.0)
 
 
-@pytest.mark.parametrize("fixture", ["bgnbd", "mbgnbd", "paretonbd"])
-def test_fast_paths_equal_the_general_sum(
-    request: pytest.FixtureRequest, fixture: str, cdnow: pd.DataFrame
-) -> None:
-    model: TransactionModel[Any] = request.getfixturevalue(fixture)
+@pytest.mark.parametrize("name", ["bgnbd", "mbgnbd", "paretonbd"])
+def test_fast_paths_equal_the_general_sum(name: str) -> None:
+    cdnow = cdnow_table()
+    model: TransactionModel[Any] = fitted(name)
     x, t_x, t_cal = columns(cdnow)
     times = np.array([4.0, 8.0, 13.0, 30.0])
     discounts = 1.05 ** -np.arange(1.0, 5.0)
@@ -111,15 +112,18 @@ def test_fast_paths_equal_the_general_sum(
     np.testing.assert_allclose(fast, general, rtol=1e-10, atol=1e-14)
 
 
-def test_pareto_clv_is_positive_and_grows_with_the_horizon(
-    paretonbd: ParetoNBDModel, gammagamma: GammaGammaModel, cdnow: pd.DataFrame
-) -> None:
+def test_pareto_clv_is_positive_and_grows_with_the_horizon() -> None:
+    paretonbd: ParetoNBDModel = fitted("paretonbd")
+    gammagamma: GammaGammaModel = fitted("gammagamma")
+    cdnow = cdnow_table()
     one = clv(paretonbd, gammagamma, cdnow, horizon=1, horizon_unit="years")
     two = clv(paretonbd, gammagamma, cdnow, horizon=2, horizon_unit="years")
     assert np.all(one > 0) and np.all(two > one)
 
 
-def test_bad_clv_arguments(bgnbd: BetaGeoModel, gammagamma: GammaGammaModel) -> None:
+def test_bad_clv_arguments() -> None:
+    bgnbd: BetaGeoModel = fitted("bgnbd")
+    gammagamma: GammaGammaModel = fitted("gammagamma")
     args = (bgnbd, gammagamma, [1, 2], [10.0, 20.0], [30.0, 30.0])
     with pytest.raises(ConfigError, match="horizon_unit must be one of"):
         customer_lifetime_value(*args, [10.0, 20.0], horizon=12, horizon_unit="quarters")

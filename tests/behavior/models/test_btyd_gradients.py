@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from btyd_data import cdnow_table, columns
 
-from conftest import columns
 from rapport.behavior.models import (
     BetaGeoModel,
     GammaGammaModel,
@@ -56,8 +56,9 @@ def numerical_gradient(model: Any, params: np.ndarray, data: Any) -> np.ndarray:
 
 @pytest.mark.parametrize(("model_class", "point"), POINTS)
 def test_transaction_model_gradient(
-    cdnow: pd.DataFrame, model_class: type[MaximumLikelihoodModel[Any]], point: list[float]
+    model_class: type[MaximumLikelihoodModel[Any]], point: list[float]
 ) -> None:
+    cdnow = cdnow_table()
     model = model_class()
     rows = transaction_rows(cdnow)
     data = model._prepare(rows, np.ones(rows[0].size))
@@ -70,7 +71,8 @@ def test_transaction_model_gradient(
     )
 
 
-def test_gamma_gamma_gradient(cdnow: pd.DataFrame) -> None:
+def test_gamma_gamma_gradient() -> None:
+    cdnow = cdnow_table()
     repeat = cdnow[cdnow["frequency"] > 0]
     model = GammaGammaModel()
     rows = [repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)]
@@ -93,8 +95,9 @@ def test_sbg_gradient() -> None:
 
 @pytest.mark.parametrize("model_class", [BetaGeoModel, ModifiedBetaGeoModel, ParetoNBDModel])
 def test_weighted_sums_equal_per_customer_sums(
-    cdnow: pd.DataFrame, model_class: type[MaximumLikelihoodModel[Any]]
+    model_class: type[MaximumLikelihoodModel[Any]],
 ) -> None:
+    cdnow = cdnow_table()
     model = model_class()
     rows = transaction_rows(cdnow)
     counts = np.random.default_rng(3).uniform(0.5, 3.0, rows[0].size)
@@ -107,7 +110,8 @@ def test_weighted_sums_equal_per_customer_sums(
     np.testing.assert_allclose(total_gradient, counts @ gradient, rtol=1e-10)
 
 
-def test_gamma_gamma_weighted_sums_equal_per_customer_sums(cdnow: pd.DataFrame) -> None:
+def test_gamma_gamma_weighted_sums_equal_per_customer_sums() -> None:
+    cdnow = cdnow_table()
     repeat = cdnow[cdnow["frequency"] > 0]
     model = GammaGammaModel()
     rows = [repeat["frequency"].to_numpy(float), repeat["monetary_value"].to_numpy(float)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import mpmath
 import numpy as np
-import pandas as pd
 import pytest
+from btyd_data import cdnow_table, columns, fitted
 
-from conftest import columns
 from rapport.behavior.models import BetaGeoModel, GammaGammaModel
 from rapport.behavior.models.transaction import TransactionModel
 from rapport.errors import InputError
@@ -16,15 +16,9 @@ from rapport.errors import InputError
 MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
 
 
-@pytest.fixture(params=MODELS)
-def model(request: pytest.FixtureRequest) -> TransactionModel[Any]:
-    fitted: TransactionModel[Any] = request.getfixturevalue(request.param)
-    return fitted
-
-
-def test_prob_n_purchases_is_a_distribution_with_the_right_mean(
-    model: TransactionModel[Any],
-) -> None:
+@pytest.mark.parametrize("name", MODELS)
+def test_prob_n_purchases_is_a_distribution_with_the_right_mean(name: str) -> None:
+    model: TransactionModel[Any] = fitted(name)
     n = np.arange(5000)
     for t in (1.0, 39.0, 200.0):
         probabilities = model.prob_n_purchases(n, t)
@@ -40,9 +34,9 @@ def test_prob_n_purchases_is_a_distribution_with_the_right_mean(
     )
 
 
-def test_unconditional_expectation_is_a_new_customers_conditional_one(
-    model: TransactionModel[Any],
-) -> None:
+@pytest.mark.parametrize("name", MODELS)
+def test_unconditional_expectation_is_a_new_customers_conditional_one(name: str) -> None:
+    model: TransactionModel[Any] = fitted(name)
     t = np.array([0.0, 1.0, 10.0, 100.0])
     np.testing.assert_allclose(
         model.expected_purchases_unconditional(t), model.expected_purchases(t, 0, 0.0, 0.0)
@@ -50,7 +44,10 @@ def test_unconditional_expectation_is_a_new_customers_conditional_one(
     assert np.all(np.diff(model.expected_purchases_unconditional(t)) > 0)
 
 
-def test_conditional_predictions_behave(model: TransactionModel[Any], cdnow: pd.DataFrame) -> None:
+@pytest.mark.parametrize("name", MODELS)
+def test_conditional_predictions_behave(name: str) -> None:
+    model: TransactionModel[Any] = fitted(name)
+    cdnow = cdnow_table()
     x, t_x, t_cal = columns(cdnow)
     alive = model.prob_alive(x, t_x, t_cal)
     assert alive.shape == x.shape and np.all((alive >= 0) & (alive <= 1))
@@ -72,13 +69,13 @@ def test_conditional_predictions_behave(model: TransactionModel[Any], cdnow: pd.
         model.prob_n_purchases(1.5, 10.0)
 
 
-def test_bgnbd_prob_alive_of_a_customer_without_repeat_purchase_is_one(
-    bgnbd: BetaGeoModel,
-) -> None:
+def test_bgnbd_prob_alive_of_a_customer_without_repeat_purchase_is_one() -> None:
+    bgnbd: BetaGeoModel = fitted("bgnbd")
     assert float(bgnbd.prob_alive(0, 0.0, 38.86)) == 1.0
 
 
-def test_mbgnbd_lets_customers_without_repeat_purchase_drop_out(mbgnbd: Any) -> None:
+def test_mbgnbd_lets_customers_without_repeat_purchase_drop_out() -> None:
+    mbgnbd: Any = fitted("mbgnbd")
     a, b = mbgnbd.params_["a"], mbgnbd.params_["b"]
     assert float(mbgnbd.prob_alive(0, 0.0, 0.0)) == pytest.approx(b / (a + b))
     assert float(mbgnbd.prob_alive(0, 0.0, 38.86)) < b / (a + b)
@@ -96,7 +93,9 @@ def test_bgnbd_expectation_is_continuous_at_a_equal_to_one() -> None:
     np.testing.assert_allclose(steps, steps.mean(), rtol=1e-3)  # smooth: a constant slope
 
 
-def test_expected_spend(gammagamma: GammaGammaModel, cdnow: pd.DataFrame) -> None:
+def test_expected_spend() -> None:
+    gammagamma: GammaGammaModel = fitted("gammagamma")
+    cdnow = cdnow_table()
     p, q, gamma = (gammagamma.params_[k] for k in ("p", "q", "gamma"))
     population = p * gamma / (q - 1)
     assert float(gammagamma.expected_spend(0, np.nan)) == pytest.approx(population)
@@ -110,3 +109,25 @@ def test_expected_spend(gammagamma: GammaGammaModel, cdnow: pd.DataFrame) -> Non
     # FHL (2005): CDNOW's mean expected spend for repeat customers is close to their mean spend.
     repeat = cdnow["frequency"].to_numpy() > 0
     assert spend[repeat].mean() == pytest.approx(cdnow["monetary_value"][repeat].mean(), rel=0.05)
+
+
+def test_paretonbd_prob_n_purchases_matches_mpmath() -> None:
+    paretonbd: Any = fitted("paretonbd")
+    r, alpha, s, beta = (mpmath.mpf(paretonbd.params_[k]) for k in ("r", "alpha", "s", "beta"))
+
+    def nbd(n: int, tau: mpmath.mpf) -> mpmath.mpf:
+        return (
+            mpmath.gamma(r + n)
+            / (mpmath.gamma(r) * mpmath.factorial(n))
+            * (alpha / (alpha + tau)) ** r
+            * (tau / (alpha + tau)) ** n
+        )
+
+    for t in (10.0, 39.0):
+        for n in (0, 2, 15):
+            alive = nbd(n, mpmath.mpf(t)) * (beta / (beta + t)) ** s
+            died = mpmath.quad(
+                lambda tau, n=n: nbd(n, tau) * s * beta**s / (beta + tau) ** (s + 1), [0, t]
+            )
+            got = float(paretonbd.prob_n_purchases(n, t))
+            assert got == pytest.approx(float(alive + died), rel=1e-9)

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "DAYS_PER_UNIT",
     "FloatArray",
+    "IntArray",
     "as_float_array",
     "check_customers",
     "check_horizon",
@@ -162,7 +163,7 @@ def check_weights(weights: npt.ArrayLike | None, size: int) -> FloatArray:
 
 def check_horizon(t: npt.ArrayLike, name: str = "t") -> FloatArray:
     """A finite, non-negative prediction horizon (array)."""
-    values = as_float_array(t, name) if np.ndim(t) <= 1 else np.asarray(t, dtype=np.float64)
+    values = as_float_array(t, name)
     _check_finite(values, name)
     negative = values < 0
     if negative.any():

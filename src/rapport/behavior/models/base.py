@@ -5,7 +5,7 @@ estimator contract (`__init__` only stores its arguments, `get_params`/`set_para
 self, fitted attributes end in `_`), compression of the data to distinct rows with weights, the
 optimisation of the penalised log-likelihood over log-parameters, standard errors from the
 Hessian, and saving to and loading from JSON. A model supplies its parameter names, starting
-points and its per-row log-likelihood (with its exact gradient where it has one).
+points and its per-row log-likelihood with its exact gradient.
 
 The penalty is `penalizer × Σ (log θ)²` added to the mean negative log-likelihood per customer:
 an L2 penalty on the log-parameters that pulls every parameter towards 1 and keeps it positive.
@@ -144,8 +144,8 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
     def _log_likelihood(
         self, params: FloatArray, data: DataT, gradient: bool
     ) -> tuple[FloatArray, FloatArray | None]:
-        """Log-likelihood of each distinct row and, when asked for and analytic, its gradient
-        with respect to the parameters (rows × parameters)."""
+        """Log-likelihood of each distinct row and, when asked for, its gradient with respect
+        to the parameters (rows × parameters)."""
 
     @abc.abstractmethod
     def _initial_params(self, data: DataT, weights: FloatArray) -> list[FloatArray]:
@@ -190,9 +190,11 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         theta, hessian, n_iter = found if found is not None else self._optimise(objective, starts)
         params = np.exp(theta)
         self.params_ = {name: float(v) for name, v in zip(self.param_names, params, strict=True)}
-        ll, _ = self._log_likelihood(params, data, gradient=False)
-        self.log_likelihood_ = float(counts @ ll)
-        self.standard_errors_ = self._standard_errors(theta, hessian * total, objective, total)
+        value, grad = self._weighted_log_likelihood(params, data, counts)
+        self.log_likelihood_ = value
+        # Gradient of the total penalised negative log-likelihood in θ (≈ 0 at the optimum).
+        gradient = -grad * params + 2.0 * float(self.penalizer) * total * theta
+        self.standard_errors_ = self._standard_errors(theta, hessian * total, gradient)
         self.n_customers_ = round(total) if total.is_integer() else total
         self.converged_ = True
         self.n_iter_ = n_iter
@@ -292,13 +294,13 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         return bool(np.all(np.isfinite(projected)) and np.max(np.abs(projected)) <= limit)
 
     def _standard_errors(
-        self, theta: FloatArray, hessian_theta: FloatArray, objective: Objective, total: float
+        self, theta: FloatArray, hessian_theta: FloatArray, gradient_theta: FloatArray
     ) -> dict[str, float]:
-        """Standard errors of the natural parameters from the inverse Hessian."""
+        """Standard errors of the natural parameters from the inverse Hessian, given the
+        Hessian and gradient of the total penalised negative log-likelihood in θ = log p."""
         params = np.exp(theta)
-        _, gradient = objective(theta)
         # Hessian in natural parameters: (H_θ − diag(∇_θ)) / (p pᵀ).
-        hessian = (hessian_theta - np.diag(gradient * total)) / np.outer(params, params)
+        hessian = (hessian_theta - np.diag(gradient_theta)) / np.outer(params, params)
         errors = np.full(params.shape, np.nan)
         try:
             np.linalg.cholesky(hessian)

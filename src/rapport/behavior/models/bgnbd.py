@@ -24,6 +24,7 @@ from scipy import special as sc
 
 from rapport.behavior.models._inputs import (
     FloatArray,
+    IntArray,
     as_float_array,
     check_customers,
     check_horizon,
@@ -32,8 +33,6 @@ from rapport.behavior.models._inputs import (
 from rapport.behavior.models.special import hyp2f1
 from rapport.behavior.models.transaction import TransactionModel
 from rapport.errors import InputError
-
-IntArray = npt.NDArray[np.intp]
 
 _A_NEAR_ONE = 1e-4  # within this of a = 1 the expectation is interpolated across the removable pole
 
@@ -264,7 +263,7 @@ class BetaGeoModel(TransactionModel[BetaGeoData]):
         if np.any((count < 0) | (count != np.floor(count))):
             raise InputError("n must hold whole numbers >= 0 (numbers of repeat purchases).")
         count, horizon = (np.array(v) for v in np.broadcast_arrays(count, horizon))
-        share = horizon / (alpha + horizon)  # P(a Poisson-gamma event falls in t) scale
+        share = horizon / (alpha + horizon)  # 1 − p of the NBD count in t, p = α/(α+t)
         log_nb = (
             sc.gammaln(r + count)
             - sc.gammaln(r)

@@ -21,11 +21,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special as sc
 
-from rapport.behavior.models._inputs import FloatArray, as_float_array, check_weights
+from rapport.behavior.models._inputs import (
+    FloatArray,
+    IntArray,
+    as_float_array,
+    check_weights,
+)
 from rapport.behavior.models.base import MaximumLikelihoodModel
 from rapport.errors import InputError
-
-IntArray = npt.NDArray[np.intp]
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from scipy import special as sc
 
 from rapport.behavior.models._inputs import (
     FloatArray,
+    IntArray,
     as_float_array,
     check_customers,
     check_horizon,
@@ -34,8 +35,6 @@ from rapport.behavior.models._inputs import (
 from rapport.behavior.models.special import expm1_ratio, hyp2f1_unit
 from rapport.behavior.models.transaction import TransactionModel
 from rapport.errors import InputError
-
-IntArray = npt.NDArray[np.intp]
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
 

@@ -6,7 +6,7 @@ and uses the connection formula that maps z to 1 − z elsewhere (z close to 1).
 is within `_GAP_DELTA` of an integer (where that formula has a removable singularity) the value
 is interpolated (cubic, through c − a − b = m ± δ, m ± 3δ with δ = `_GAP_DELTA`).
 
-Call sites arrange their arguments (Euler's and Pfaff's transformations) so that the numerator
+Call sites arrange their arguments (Euler's transformation) so that the numerator
 parameters stay small: large parameters, such as a customer's frequency of 1000, only ever
 appear in c, where they make the series converge faster, never overflow.
 """
