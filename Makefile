@@ -35,7 +35,7 @@ bench: setup
 	$(BIN)/python benchmarks/ingest.py
 
 docs: setup
-	$(BIN)/python -c "from rapport.schema import markdown; print(markdown(), end='')" > docs/schema.md
+	$(BIN)/python -c "from rapport.docs import schema_markdown; print(schema_markdown(), end='')" > docs/schema.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data rapport.duckdb

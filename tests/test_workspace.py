@@ -90,8 +90,8 @@ def test_status_and_customer_search(ws: rapport.Workspace, tmp_path: Path) -> No
 
 def test_docs_schema_is_in_step_with_the_code() -> None:
     from conftest import ROOT
-    from rapport.schema import markdown
+    from rapport.docs import schema_markdown
 
-    assert (ROOT / "docs" / "schema.md").read_text() == markdown(), (
+    assert (ROOT / "docs" / "schema.md").read_text() == schema_markdown(), (
         "regenerate it with: make docs"
     )

@@ -76,6 +76,14 @@ def test_cdnow_published_fit_through_ingest_and_analyze(tmp_path: Path) -> None:
         assert recorded == {"n": 1, "unit": "weeks"}
 
 
+def test_customer_behavior_has_the_documented_columns(demo: Any) -> None:
+    from rapport.behavior.analysis import BEHAVIOR_COLUMNS
+
+    ws, _ = demo
+    columns = ws.sql("SELECT * FROM customer_behavior LIMIT 0").column_names
+    assert columns == [name for name, _, _ in BEHAVIOR_COLUMNS]
+
+
 def test_demo_bgnbd_parameters_recovered_within_sampling_error(demo: Any) -> None:
     ws, truth = demo
     models = json.loads(ws.sql("SELECT models FROM behavior_models").column(0)[0].as_py())

@@ -8,7 +8,14 @@ the models' parameters recorded in `behavior_models`.
 
 from __future__ import annotations
 
-__all__ = ["BEHAVIOR_EXTRA_COLUMNS", "BehaviorRun", "analyze_behavior", "behavior_frame"]
+__all__ = [
+    "BEHAVIOR_COLUMNS",
+    "BEHAVIOR_EXTRA_COLUMNS",
+    "BehaviorRun",
+    "analyze_behavior",
+    "behavior_frame",
+    "tables_markdown",
+]
 
 import json
 import tempfile
@@ -19,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,29 +33,63 @@ import pyarrow as pa
 import rapport
 from rapport import settings
 from rapport.behavior.cohort_models import cohort_survival, fit_cohorts
-from rapport.behavior.cohorts import cohort_retention
+from rapport.behavior.cohorts import COHORT_COLUMNS, cohort_retention
 from rapport.behavior.ladder import LadderSettings, assign_stages
 from rapport.behavior.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
 from rapport.behavior.models.clv import convert_time
-from rapport.behavior.summaries import customer_summary, observation_end_of, transactions_of
+from rapport.behavior.summaries import (
+    SUMMARY_COLUMNS,
+    customer_summary,
+    observation_end_of,
+    transactions_of,
+)
 from rapport.engines.base import Engine, get_engine
 from rapport.errors import ConvergenceError, NotAnalyzedError
 
 Progress = Callable[[str], None]
 
 BEHAVIOR_EXTRA_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("last_gap_days", "float64", "days between the last two purchase periods"),
-    ("engaged", "bool", "engaged beyond buying (positive feedback)"),
-    ("engagement", "string", "the evidence of engagement, in words"),
     ("p_alive", "float64", "probability the customer is still active (BG/NBD)"),
     ("expected_purchases", "float64", "expected purchases over the horizon (BG/NBD)"),
     ("expected_spend", "float64", "expected value of one purchase (Gamma-Gamma)"),
     ("clv", "float64", "discounted expected value over the horizon"),
+    ("engaged", "bool", "engaged beyond buying (positive feedback)"),
+    ("engagement", "string", "the evidence of engagement, in words"),
     ("stage", "string", "place on the loyalty ladder"),
     ("status", "string", "active, won back, at risk, lapsed or never bought"),
     ("observation_end", "timestamp", "the date the analysis looks from"),
     ("model_version", "string", "the Rapport version and models that made the row"),
 )
+
+BEHAVIOR_COLUMNS = SUMMARY_COLUMNS + BEHAVIOR_EXTRA_COLUMNS
+"""The columns of `customer_behavior`, in order: (name, type, meaning)."""
+
+
+def tables_markdown() -> str:
+    """The derived tables of the behaviour stage as Markdown (part of docs/schema.md)."""
+    sections = [
+        ("customer_behavior", "One row per customer (prospects included): the summary, the "
+         "models' predictions and the loyalty ladder, as of `observation_end`.",
+         BEHAVIOR_COLUMNS),
+        ("cohort_retention", "Per first-purchase-month cohort and month since: the share "
+         "buying in that month.", COHORT_COLUMNS),
+    ]
+    lines = ["# Derived tables (written by `rapport analyze`)", ""]
+    for name, doc, columns in sections:
+        lines += [f"## `{name}`", "", doc, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c}` | {t} | {d} |" for c, t, d in columns]
+        lines.append("")
+    lines += [
+        "## `cohort_models`", "",
+        "One sBG fit per cohort: cohort_month, cohort_size, months_observed, alpha, beta, "
+        "log_likelihood, survival_12 and survival_horizon (projected share still buying after "
+        "12 and horizon_months months), note (why a cohort was not fitted).", "",
+        "## `behavior_models`", "",
+        "One row per run of the behaviour stage: fitted_at, observation_end, time_unit, "
+        "horizon_months, engine, customers, buyers, models (JSON: each model's parameters, "
+        "log-likelihood and standard errors), notes.", "",
+    ]
+    return "\n".join(lines)
 
 
 @dataclass
@@ -70,21 +110,6 @@ class BehaviorRun:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-def _last_gaps(t: Any, end: datetime) -> Any:
-    """Per customer, the days between their last two purchase days (Ibis expression)."""
-    days = (
-        t.filter((t.amount >= 0) & (t.ts <= end))
-        .select(customer_id=t.customer_id, day=t.ts.truncate("D"))
-        .distinct()
-    )
-    w = ibis.window(group_by=days.customer_id, order_by=days.day)
-    gaps = days.mutate(prev=days.day.lag().over(w))
-    gaps = gaps.mutate(
-        gap=(gaps.day.epoch_seconds() - gaps.prev.epoch_seconds()).cast("float64") / 86_400.0
-    )
-    return gaps.group_by("customer_id").aggregate(last_gap_days=gaps.gap.argmax(gaps.day))
 
 
 def _engagement(con: duckdb.DuckDBPyConnection, end: datetime) -> pd.DataFrame:
@@ -149,12 +174,10 @@ def behavior_frame(
         step("summaries")
         eng, t = _engine_table(con, engine, spark, Path(tmp))
         obs = observation_end_of(observation_end, t)
-        summary = eng.execute(customer_summary(t, obs.end, unit)).to_pandas()
-        gaps = eng.execute(_last_gaps(t, obs.end)).to_pandas()
+        summary = eng.execute(customer_summary(t, obs, unit)).to_pandas()
         tables: dict[str, pd.DataFrame] = {}
         if cohorts:
-            tables["cohort_retention"] = eng.execute(cohort_retention(t, obs.end)).to_pandas()
-    summary = summary.merge(gaps, on="customer_id", how="left")
+            tables["cohort_retention"] = eng.execute(cohort_retention(t, obs)).to_pandas()
     step("models")
     models, predictions = _fit_and_predict(summary, unit, horizon, rate, notes)
     summary = pd.concat([summary, predictions], axis=1)
@@ -169,6 +192,7 @@ def behavior_frame(
     frame["model_version"] = (
         f"rapport {rapport.__version__}: BG/NBD + Gamma-Gamma, {unit}, {horizon:g} months"
     )
+    frame = frame[[name for name, _, _ in BEHAVIOR_COLUMNS]]
     if cohorts:
         tables["cohort_models"] = fit_cohorts(cohort_survival(frame, obs.end))
     run = BehaviorRun(

@@ -94,6 +94,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
         "float64",
         "median days between consecutive purchase periods; null with fewer than 2",
     ),
+    ("last_gap_days", "float64", "days between the last two purchase periods; null with one"),
     ("overdue_ratio", "float64", "days_since_last_purchase / median_gap_days"),
     ("preferred_weekday", "int64", "the weekday bought on most often, 0 = Monday … 6 = Sunday"),
     ("preferred_weekday_name", "string", "the same as a name (Monday … Sunday)"),
@@ -211,8 +212,16 @@ def _truncate_py(value: datetime, period: str) -> datetime:
     return day
 
 
-def _epoch(value: datetime) -> float:
-    return (value - datetime(1970, 1, 1)).total_seconds()
+def _epoch(value: datetime) -> int:
+    """Whole seconds since 1970 of a period start."""
+    return int((value - datetime(1970, 1, 1)).total_seconds())
+
+
+def _per(seconds: ir.NumericValue, unit: float) -> ir.FloatingValue:
+    """`seconds` in units of `unit` seconds, as a double on every engine (Spark would divide
+    by a literal such as 604800.0 as a decimal, and round)."""
+    result: ir.FloatingValue = seconds.cast("float64") / ibis.literal(unit, type="float64")
+    return result
 
 
 def _seconds(ts: ir.TimestampValue) -> ir.NumericValue:
@@ -310,13 +319,14 @@ def _periods(orders: ir.Table, period: str) -> ir.Table:
     periods = periods.select("customer_id", "value", seconds=_seconds(periods.period))
     window = ibis.window(group_by="customer_id", order_by="seconds")
     periods = periods.mutate(prev=periods.seconds.lag().over(window))
-    gap_days = (periods.seconds - periods.prev) / DAY
+    gap_days = _per(periods.seconds - periods.prev, DAY)
     return periods.group_by("customer_id").aggregate(
         n_periods=periods.count(),
         first_seconds=periods.seconds.min(),
         last_seconds=periods.seconds.max(),
         repeat_value=periods.value.sum(where=periods.prev.notnull()),
         median_gap_days=gap_days.median(),
+        last_gap_days=gap_days.argmax(periods.seconds),
     )
 
 
@@ -357,8 +367,8 @@ def customer_summary(
     t = transactions_of(source, table)
     obs = observation_end_of(observation_end, t)
     unit = TIME_UNITS[time_unit]
-    end_seconds = _epoch(_truncate_py(obs.end, period))
-    end_day_seconds = _epoch(_truncate_py(obs.end, "day"))
+    end_seconds = ibis.literal(_epoch(_truncate_py(obs.end, period)), type="int64")
+    end_day_seconds = ibis.literal(_epoch(_truncate_py(obs.end, "day")), type="int64")
 
     lines = purchase_lines(t, obs)
     # named, so that the engines compute the orders once for the stages that read them
@@ -375,7 +385,7 @@ def customer_summary(
         )
     frequency = (j.n_periods - 1).cast("int64")
     last_day = _seconds(j.last_purchase.truncate("D"))
-    days_since = (end_day_seconds - last_day) / DAY
+    days_since = _per(end_day_seconds - last_day, DAY)
     summary = j.select(
         "customer_id",
         first_purchase=j.first_purchase,
@@ -386,11 +396,12 @@ def customer_summary(
         total_spend=j.total_spend.cast("float64"),
         returned_value=j.returned_value.cast("float64"),
         frequency=frequency,
-        recency=((j.last_seconds - j.first_seconds) / unit).cast("float64"),
-        T=((end_seconds - j.first_seconds) / unit).cast("float64"),
+        recency=_per(j.last_seconds - j.first_seconds, unit),
+        T=_per(end_seconds - j.first_seconds, unit),
         monetary_value=ibis.ifelse(frequency > 0, j.repeat_value / frequency, 0.0).cast("float64"),
         days_since_last_purchase=days_since.cast("float64"),
         median_gap_days=j.median_gap_days.cast("float64"),
+        last_gap_days=j.last_gap_days.cast("float64"),
         overdue_ratio=(days_since / j.median_gap_days).cast("float64"),
         preferred_weekday=j.preferred_weekday,
         preferred_weekday_name=j.preferred_weekday_name,

@@ -59,6 +59,10 @@ class Engine(ABC):
         """Write the result of an expression to Parquet (a file on DuckDB, a folder on Spark)."""
         self.backend.to_parquet(expr, str(path))
 
+    def close(self) -> None:
+        """Release what the engine opened itself (a connection, a session); nothing else."""
+        return None
+
     def sql_of(self, expr: ir.Table) -> str:
         """The SQL the engine runs for an expression (for explanations and debugging)."""
         return str(self.backend.compile(expr))

@@ -52,7 +52,7 @@ class DuckDBEngine(Engine):
         before = _setting(con, "python_enable_replacements")
         self._backend = ibis.duckdb.from_connection(con)
         if before is not None:
-            con.execute(f"SET python_enable_replacements = {before}")
+            con.execute(f"SET python_enable_replacements = {before}").fetchall()
 
     @property
     def backend(self) -> Any:
@@ -62,13 +62,28 @@ class DuckDBEngine(Engine):
         """An Arrow table as a temporary table of the connection (named `name` if given)."""
         if name is None:
             return ibis.memtable(data)
-        result: ir.Table = self._backend.create_table(name, data, temp=True, overwrite=True)
-        return result
+        # (ibis 12's create_table from Arrow fails with sqlglot 30: do it in SQL)
+        view = ibis.util.gen_name("rapport_arrow")
+        self.connection.register(view, data)
+        try:
+            quoted = name.replace('"', '""')
+            self.connection.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{quoted}" AS SELECT * FROM "{view}"'
+            ).fetchall()
+        finally:
+            self.connection.unregister(view)
+        return self.table(name)
 
     def write_table(self, name: str, expr: ir.Table, *, overwrite: bool = True) -> ir.Table:
         """Store the result of `expr` as the table `name` of the database."""
-        result: ir.Table = self._backend.create_table(name, expr, overwrite=overwrite)
-        return result
+        quoted = name.replace('"', '""')
+        create = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
+        self.connection.execute(f'{create} "{quoted}" AS {self.sql_of(expr)}').fetchall()
+        return self.table(name)
+
+    def sql_of(self, expr: ir.Table) -> str:
+        self._backend._run_pre_execute_hooks(expr)  # registers in-memory tables it reads
+        return str(self._backend.compile(expr))
 
     def close(self) -> None:
         """Close the connection if the engine opened it."""
@@ -81,7 +96,7 @@ class DuckDBEngine(Engine):
 
 def _setting(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     try:
-        row = con.execute("SELECT current_setting(?)", [name]).fetchone()
+        rows = con.execute("SELECT current_setting(?)", [name]).fetchall()
     except duckdb.Error:
         return None
-    return None if row is None else str(row[0]).lower()
+    return str(rows[0][0]).lower() if rows else None

@@ -6,10 +6,16 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
-from conftest import DATASETS
 
 import rapport
-from rapport.behavior.rfm import RFM_SEGMENTS, SEGMENT_NAMES, quintile_scores, rfm_scores, segment_of
+from conftest import DATASETS
+from rapport.behavior.rfm import (
+    RFM_SEGMENTS,
+    SEGMENT_NAMES,
+    quintile_scores,
+    rfm_scores,
+    segment_of,
+)
 from rapport.behavior.summaries import customer_summary
 from rapport.engines import DuckDBEngine
 

@@ -4,11 +4,12 @@ to 1997-09-30) for every customer: frequency, recency, T and the mean repeat spe
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 import pandas as pd
 import pytest
-from conftest import DATASETS
 
 import rapport
+from conftest import DATASETS
 from rapport.behavior.summaries import TIME_UNITS, customer_summary
 from rapport.engines import DuckDBEngine
 
@@ -68,7 +69,11 @@ def test_every_customer_matches_the_published_summary(sample: rapport.Workspace)
     assert (both["frequency"] == both["frequency_pub"]).all()
     assert (both["frequency"] == both["x"]).all()
     # the published recency, T and mean spend are rounded to cents of a week / a dollar
-    for ours_col, pub_col in (("recency", "recency_pub"), ("T", "T_pub"), ("monetary_value", "zbar")):
+    for ours_col, pub_col in (
+        ("recency", "recency_pub"),
+        ("T", "T_pub"),
+        ("monetary_value", "zbar"),
+    ):
         gap = (both[ours_col] - both[pub_col]).abs()
         assert gap.max() <= 0.005 + 1e-9, both.loc[gap.idxmax(), ["ID", ours_col, pub_col]]
 

@@ -200,7 +200,9 @@ def test_an_arrow_table_with_the_minimum_columns() -> None:
             "amount": [1.0, 2.0, 3.0],
         }
     )
-    rows = {r["customer_id"]: r for r in customer_summary(table, END, "days").to_pyarrow().to_pylist()}
+    rows = {
+        r["customer_id"]: r for r in customer_summary(table, END, "days").to_pyarrow().to_pylist()
+    }
     assert rows["x"]["frequency"] == 1
     assert rows["x"]["monetary_value"] == 2.0
     assert rows["y"]["T"] == 58.0
