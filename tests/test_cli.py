@@ -15,7 +15,8 @@ from conftest import write
 from rapport.cli import app
 
 runner = CliRunner()
-COMMANDS = ["init", "ingest", "status", "customers", "ingests", "rejects", "demo"]
+COMMANDS = ["init", "ingest", "status", "customers", "ingests", "rejects", "demo", "analyze",
+            "validate", "cohorts", "flows"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

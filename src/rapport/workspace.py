@@ -344,6 +344,20 @@ class Workspace:
                                progress=progress)
         return {"behavior": run.as_dict()}
 
+    def validate(self, until: Any, holdout_end: Any = None) -> dict[str, Any]:
+        """How well the purchase model predicts: fit on the data up to `until`, compare its
+        predictions with what customers bought afterwards, by purchase frequency."""
+        from rapport.behavior.analysis import validate_behavior
+
+        return validate_behavior(self._con, until, holdout_end)
+
+    def engine(self, kind: str = "duckdb", spark: Any = None) -> Any:
+        """An analysis engine over this store: "duckdb" (this store's connection) or "spark"
+        (a local session unless `spark` is given; needs rapport[spark])."""
+        from rapport.engines import get_engine
+
+        return get_engine(kind, self._con if kind == "duckdb" else spark)
+
     def _require(self, table: str) -> None:
         found = self._con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]

@@ -15,6 +15,7 @@ __all__ = [
     "analyze_behavior",
     "behavior_frame",
     "tables_markdown",
+    "validate_behavior",
 ]
 
 import json
@@ -35,16 +36,22 @@ from rapport import settings
 from rapport.behavior.cohort_models import cohort_survival, fit_cohorts
 from rapport.behavior.cohorts import COHORT_COLUMNS, cohort_retention
 from rapport.behavior.ladder import LadderSettings, assign_stages
-from rapport.behavior.models import BetaGeoModel, GammaGammaModel, customer_lifetime_value
+from rapport.behavior.models import (
+    BetaGeoModel,
+    GammaGammaModel,
+    calibration_holdout_report,
+    customer_lifetime_value,
+)
 from rapport.behavior.models.clv import convert_time
 from rapport.behavior.summaries import (
     SUMMARY_COLUMNS,
+    TIME_UNITS,
     customer_summary,
     observation_end_of,
     transactions_of,
 )
 from rapport.engines.base import Engine, get_engine
-from rapport.errors import ConvergenceError, NotAnalyzedError
+from rapport.errors import ConfigError, ConvergenceError, NotAnalyzedError
 
 Progress = Callable[[str], None]
 
@@ -232,12 +239,19 @@ def _fit_and_predict(
         convert_time(horizon, "months", unit), x, t_x, t_cal
     )
     repeat = (x > 0) & (m > 0)
+    free = int(((x > 0) & (m <= 0)).sum())
     if repeat.sum() >= 20:
         gg = GammaGammaModel().fit(x[repeat], m[repeat])
         models["gamma_gamma"] = _model_record(gg)
-        out["expected_spend"] = gg.expected_spend(x, np.where(m > 0, m, 0.0))
+        # Gamma-Gamma needs a positive mean: repeat purchases worth nothing (free items,
+        # returns netting out) count as a cent each, which pulls the expectation toward 0
+        spend = np.where(x > 0, np.maximum(m, 0.01), 0.0)
+        if free:
+            notes.append(f"{free} customers' repeat purchases are worth 0 on average; their "
+                         f"spend is taken as a cent per purchase.")
+        out["expected_spend"] = gg.expected_spend(x, spend)
         out["clv"] = customer_lifetime_value(
-            bg, gg, x, t_x, t_cal, np.where(m > 0, m, 0.0), horizon=horizon,
+            bg, gg, x, t_x, t_cal, spend, horizon=horizon,
             horizon_unit="months", discount_rate=rate, discount_unit="months",
         )
     else:
@@ -254,6 +268,43 @@ def _model_record(model: Any) -> dict[str, Any]:
     record["log_likelihood"] = float(model.log_likelihood_)
     record["standard_errors"] = {k: float(v) for k, v in model.standard_errors_.items()}
     return record
+
+
+def validate_behavior(
+    con: duckdb.DuckDBPyConnection,
+    calibration_end: Any,
+    holdout_end: Any = None,
+    *,
+    time_unit: str | None = None,
+) -> dict[str, Any]:
+    """Fit BG/NBD on the purchases up to `calibration_end` and compare its predictions with
+    the purchases each customer really made from then to `holdout_end` (default: the last
+    transaction), by calibration frequency."""
+    unit = str(settings.get("behavior.time_unit", time_unit))
+    eng = get_engine("duckdb", con)
+    t = transactions_of(eng)
+    cal = observation_end_of(calibration_end, t)
+    end = observation_end_of(holdout_end, t)
+    if end.end <= cal.end:
+        raise ConfigError(
+            f"the holdout must end after the calibration: {end.end:%Y-%m-%d} is not after "
+            f"{cal.end:%Y-%m-%d}. Choose an earlier calibration end (--until)."
+        )
+    before = eng.execute(customer_summary(t, cal, unit, habits=False)).to_pandas()
+    after = eng.execute(customer_summary(t, end, unit, habits=False)).to_pandas()
+    both = before.merge(after[["customer_id", "frequency"]], on="customer_id",
+                        suffixes=("", "_all"))
+    holdout = (both["frequency_all"] - both["frequency"]).to_numpy(dtype=float)
+    duration = (end.end - cal.end).total_seconds() / TIME_UNITS[unit]
+    model = BetaGeoModel(time_unit=unit).fit(both["frequency"], both["recency"], both["T"])
+    report = calibration_holdout_report(model, both["frequency"], both["recency"], both["T"],
+                                        holdout, duration)
+    return {
+        "calibration_end": cal.end, "holdout_end": end.end, "time_unit": unit,
+        "holdout_length": duration, "customers": len(both),
+        "params": dict(model.params_),
+        "report": report.reset_index(names="frequency").to_dict("records"),
+    }
 
 
 def analyze_behavior(

@@ -302,6 +302,31 @@ def analyze(
 
 
 @app.command()
+def validate(
+    until: Annotated[str, typer.Option(help="end of the calibration period (YYYY-MM-DD)")],
+    holdout_end: Annotated[str | None, typer.Option(help="end of the holdout (default: the "
+                                                         "last transaction)")] = None,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the purchase model: fit up to --until, compare with what customers bought after."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            data = ws.validate(until, holdout_end)
+    except RapportError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _print_json(data)
+        return
+    out.print(f"BG/NBD fitted on {data['customers']:,} customers up to "
+              f"{data['calibration_end']:%Y-%m-%d}; holdout of {data['holdout_length']:.1f} "
+              f"{data['time_unit']} to {data['holdout_end']:%Y-%m-%d}")
+    out.print(_table(data["report"], "mean purchases per customer in the holdout, by "
+                                     "purchases before it"))
+
+
+@app.command()
 def cohorts(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Retention by first-purchase month, and each cohort's sBG projection (after analyze)."""
     try:

@@ -1,0 +1,45 @@
+"""The behaviour stage on Spark gives the same customer_behavior as on DuckDB; the holdout
+validation on CDNOW counts the real holdout purchases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import rapport
+from conftest import DATASETS
+from rapport.errors import ConfigError
+
+SAMPLE = ["customer_id=column1", "ts=column3", "quantity=column4", "amount=column5"]
+
+
+def test_validate_on_cdnow_holdout(tmp_path: Path) -> None:
+    with rapport.open(tmp_path / "c.duckdb") as ws:
+        ws.ingest(DATASETS / "cdnow" / "CDNOW_sample.txt", "transactions", mapping=SAMPLE)
+        data = ws.validate("1997-09-30")
+        assert data["customers"] == 2357
+        assert data["holdout_length"] == pytest.approx(39.0, abs=0.01)
+        rows = {r["frequency"]: r for r in data["report"]}
+        assert rows["all"]["customers"] == 2357
+        # 1,882 repeat purchase days fall in weeks 40-78 of the sample
+        assert rows["all"]["actual"] * 2357 == pytest.approx(1882, abs=0.5)
+        assert 0.8 < rows["all"]["ratio"] < 1.0
+        assert data["params"]["r"] == pytest.approx(0.243, rel=0.005)
+        with pytest.raises(ConfigError, match="holdout must end after the calibration"):
+            ws.validate("1998-06-30", "1998-01-01")
+
+
+def test_spark_and_duckdb_give_the_same_behavior(tmp_path: Path) -> None:
+    results = {}
+    for engine in ("duckdb", "spark"):
+        with rapport.open(tmp_path / f"{engine}.duckdb") as ws:
+            ws.ingest(DATASETS / "cdnow" / "CDNOW_master.txt", "transactions")
+            run = ws.analyze(engine=engine)["behavior"]
+            assert run["engine"] == engine
+            results[engine] = ws.sql("SELECT * FROM customer_behavior ORDER BY customer_id"
+                                     ).to_pandas().drop(columns=["model_version"])
+    duck, spark = results["duckdb"], results["spark"]
+    assert len(duck) == 23_570
+    pd.testing.assert_frame_equal(duck, spark, check_exact=False, rtol=1e-9)
