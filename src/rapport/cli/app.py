@@ -123,6 +123,13 @@ def _steps(title: str, total: int, quiet: bool) -> Iterator[Callable[[str], None
         bar.update(task, completed=total)
 
 
+def _ladder_table(stages: dict[str, int]) -> Table:
+    from rapport.behavior.ladder import LADDER
+
+    return _table([{"stage": k, "customers": stages.get(k, 0)} for k in LADDER],
+                  "loyalty ladder")
+
+
 def _show_plan(result: IngestResult) -> None:
     table = Table(title=f"{result.path} → {result.kind}  ({result.format}, "
                         f"{result.rows_read:,} rows)", header_style="bold")
@@ -292,9 +299,7 @@ def analyze(
     for name, model in b["models"].items():
         params = ", ".join(f"{k}={v:.3f}" for k, v in model["fitted"]["params_"].items())
         out.print(f"  {name}: {params} (log-likelihood {model['log_likelihood']:,.1f})")
-    order = ("prospect", "first-time buyer", "repeat customer", "loyal", "customer for life")
-    out.print(_table([{"stage": k, "customers": b["stages"].get(k, 0)} for k in order],
-                     "loyalty ladder"))
+    out.print(_ladder_table(b["stages"]))
     out.print(_table([{"status": k, "customers": v} for k, v in b["statuses"].items()],
                      "status"))
     for note in b["notes"]:
@@ -450,9 +455,7 @@ def demo(
         f"{tables['feedback']:,} pieces of feedback, {tables['accounts']:,} accounts, "
         f"{tables['contacts']:,} contacts in {summary['status']['store']}"
     )
-    b = summary["analysis"]["behavior"]
-    out.print(_table([{"stage": k, "customers": v} for k, v in b["stages"].items()],
-                     "loyalty ladder"))
+    out.print(_ladder_table(summary["analysis"]["behavior"]["stages"]))
     out.print(f"ground truth for tests: {summary['ground_truth']}")
 
 
