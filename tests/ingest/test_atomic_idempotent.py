@@ -30,13 +30,13 @@ def test_failure_in_the_middle_leaves_the_store_as_it_was(
 ) -> None:
     ws.ingest(write(tmp_path / "first.csv", ORDERS), "transactions", source="shop")
     before = _snapshot(ws)
-    real = loader._write_rows
+    real = loader.write_rows
 
     def write_then_fail(*args: object, **kwargs: object) -> int:
         real(*args, **kwargs)  # type: ignore[arg-type]
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(loader, "_write_rows", write_then_fail)
+    monkeypatch.setattr(loader, "write_rows", write_then_fail)
     more = write(tmp_path / "second.csv", ORDERS + "c,c@x.io,2024-01-07,5\n")
     with pytest.raises(RuntimeError, match="disk full"):
         ws.ingest(more, "transactions", source="shop")

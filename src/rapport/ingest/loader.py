@@ -19,9 +19,9 @@ from typing import Any
 
 import duckdb
 
-from rapport.errors import ConfigError, IngestError, MappingError, RowError
+from rapport.errors import ConfigError, IngestError, MappingError
 from rapport.ingest.expressions import MapTarget, compile_target
-from rapport.ingest.fields import Field, KindSpec, infer_mapping, spec_for
+from rapport.ingest.fields import KindSpec, infer_mapping, spec_for
 from rapport.ingest.identity import KEY_FIELDS, resolve_customers
 from rapport.ingest.parsing import (
     Parsed,
@@ -35,11 +35,12 @@ from rapport.ingest.parsing import (
     text_sql,
     timestamp_sql,
 )
-from rapport.ingest.ratings import RATING_SCALES, infer_rating_scale, kind_sql, scale_sql
+from rapport.ingest.ratings import RATING_SCALES, infer_rating_scale
 from rapport.ingest.readers import SourceInfo, drop_source, read_source
 from rapport.ingest.sqltools import drop_temp
 from rapport.ingest.sqltools import ident as _q
-from rapport.schema import TABLES
+from rapport.ingest.stage import FieldPlan, build_stage, collect_errors
+from rapport.ingest.writers import replace_earlier, upsert_customers, write_rejects, write_rows
 
 Progress = Callable[[str], None]
 STEPS = ("read", "map", "validate", "resolve identities", "write")
@@ -91,21 +92,6 @@ class IngestResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-@dataclass
-class _FieldPlan:
-    field: Field
-    target: MapTarget
-    clean: str  # the source value trimmed, missing tokens as NULL (computed once per row)
-    parsed: Parsed  # over the cleaned value, `__c_<field>`
-    raw: str  # the raw value, as VARCHAR, for messages
-    label: str  # the column(s) named in messages
-    extra_errors: list[tuple[str, str, str]]  # (label, raw, error) for expression inputs
-
-    def value_on_source(self) -> str:
-        """The parsed value as an expression over `_src` alone (for one-off queries)."""
-        return self.parsed.value.replace(_q("__c_" + self.field.name), f"({self.clean})")
 
 
 def _default_source(data: Any) -> str:
@@ -198,8 +184,8 @@ def _ingest_source(
         return result
 
     step("validate")
-    _build_stage(con, spec, plans, attr_cols, info.dtypes)
-    errors, rejected = _collect_errors(con, plans)
+    build_stage(con, spec, plans, attr_cols, info.dtypes)
+    errors, rejected = collect_errors(con, plans)
     if rejected and request.on_error == "fail":
         raise IngestError(
             info.path, errors, rejected,
@@ -212,7 +198,7 @@ def _ingest_source(
         row = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()
         ingest_id = int(row[0]) if row else 1
         step("resolve identities")
-        replaced = _replace_earlier(con, spec, source, request.mode)
+        replaced = replace_earlier(con, spec, source, request.mode)
         key_fields = [f for f in KEY_FIELDS if f in plans]
         creates = spec.kind in ("customers", "transactions", "feedback")
         res = resolve_customers(
@@ -221,9 +207,9 @@ def _ingest_source(
         )
         step("write")
         if creates:
-            _upsert_customers(con, plans, ingest_id, source, res.join,
+            upsert_customers(con, plans, ingest_id, source, res.join,
                               overwrite=spec.kind == "customers")
-        loaded = _write_rows(con, spec, plans, ingest_id, source, res.join)
+        loaded = write_rows(con, spec, plans, ingest_id, source, res.join)
         rejects_path = None
         tmp_rejects = None
         if rejected:
@@ -232,7 +218,7 @@ def _ingest_source(
             safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in source)
             final = rejects_dir / f"{ingest_id:05d}-{safe}-{spec.kind}.csv"
             tmp_rejects = final.with_suffix(".csv.tmp")
-            _write_rejects(con, ingest_id, tmp_rejects, info.columns)
+            write_rejects(con, ingest_id, tmp_rejects, info.columns)
             rejects_path = str(final)
         seconds = time.perf_counter() - started
         con.execute(
@@ -279,8 +265,8 @@ def _plan_fields(
     spec: KindSpec,
     mapping: dict[str, str],
     request: IngestRequest,
-) -> tuple[dict[str, _FieldPlan], dict[str, str]]:
-    plans: dict[str, _FieldPlan] = {}
+) -> tuple[dict[str, FieldPlan], dict[str, str]]:
+    plans: dict[str, FieldPlan] = {}
     notes: dict[str, str] = {}
     for f in spec.fields:
         if f.name not in mapping:
@@ -328,7 +314,7 @@ def _plan_fields(
         else:
             parsed = text_sql(c, dtype)
         label = target.column or target.text
-        plans[f.name] = _FieldPlan(f, target, clean_text(x, dtype), parsed,
+        plans[f.name] = FieldPlan(f, target, clean_text(x, dtype), parsed,
                                    f"CAST({x} AS VARCHAR)", label, extra)
     if spec.kind == "feedback" and "rating" in plans and "rating_scale" not in plans:
         scale = request.rating_scale or infer_rating_scale(
@@ -336,14 +322,14 @@ def _plan_fields(
         )
         notes["rating_scale"] = f"{scale} (inferred from the ratings)" if not request.rating_scale \
             else scale
-        plans["rating_scale"] = _FieldPlan(
+        plans["rating_scale"] = FieldPlan(
             spec.field("rating_scale"), MapTarget(repr(scale), None, (), sql_str(scale)),
             sql_str(scale), Parsed(sql_str(scale), "NULL"), sql_str(scale), "rating_scale", [],
         )
     return plans, notes
 
 
-def _check_required(spec: KindSpec, plans: dict[str, _FieldPlan], info: SourceInfo) -> None:
+def _check_required(spec: KindSpec, plans: dict[str, FieldPlan], info: SourceInfo) -> None:
     cols = ", ".join(repr(c) for c in info.columns[:30])
     have = set(plans)
     keys = {"customer_id", "email", "phone"}
@@ -371,308 +357,3 @@ def _check_required(spec: KindSpec, plans: dict[str, _FieldPlan], info: SourceIn
         raise need("a customer id, email, phone or name", "--map customer_id=COLUMN")
 
 
-def _required_errors(spec: KindSpec, plans: dict[str, _FieldPlan]) -> list[tuple[str, str, str]]:
-    """(label, raw, error SQL) for values a row must have."""
-    out: list[tuple[str, str, str]] = []
-
-    def v(name: str) -> str:
-        return _q("__v_" + name) if name in plans else "NULL"
-
-    def missing(name: str) -> str:
-        # missing once cleaned: empty, or a marker such as NA (a present value that does not
-        # parse has its own error)
-        return f"{_q('__c_' + name)} IS NULL"
-
-    blank = "is empty (or a missing-value marker such as NA)"
-    if spec.kind == "transactions":
-        for name, why in (("ts", "every purchase needs a date"),
-                          ("amount", "every purchase needs an amount")):
-            p = plans[name]
-            out.append((p.label, p.raw, f"CASE WHEN {missing(name)} THEN '{blank}: {why}' END"))
-        present = [n for n in ("customer_id", "email", "phone") if n in plans]
-        none = " AND ".join(missing(n) for n in present)
-        label = "/".join(plans[n].label for n in present)
-        out.append((label, plans[present[0]].raw,
-                    f"CASE WHEN {none} THEN '{blank}: a transaction without a customer cannot "
-                    f"be loaded; give every row a customer id, email or phone' END"))
-    elif spec.kind == "feedback":
-        said: list[str] = [n for n in ("text", "rating") if n in plans]
-        none = " AND ".join(f"{v(n)} IS NULL" for n in said)
-        label = "/".join(plans[n].label for n in said)
-        out.append((label, "NULL", f"CASE WHEN {none} THEN 'is empty: the row has neither "
-                                   f"text nor a rating' END"))
-        if "rating" in plans:
-            out.append((plans["rating"].label, plans["rating"].raw,
-                        f"CASE WHEN {v('rating')} IS NOT NULL THEN "
-                        f"{scale_sql(v('rating'), v('rating_scale'))} END"))
-    return out
-
-
-def _build_stage(
-    con: duckdb.DuckDBPyConnection,
-    spec: KindSpec,
-    plans: dict[str, _FieldPlan],
-    attr_cols: list[str],
-    dtypes: dict[str, str],
-) -> None:
-    checks: list[tuple[str, str, str]] = []
-    for name, p in plans.items():
-        checks.append((p.label, p.raw, p.parsed.error_for(_q("__v_" + name))))
-        checks.extend(p.extra_errors)
-    checks.extend(_required_errors(spec, plans))
-    checks = [c for c in checks if c[2] != "NULL"]
-    # levels, so error checks see raw columns and parsed values but never an alias that
-    # shares a name with a source column ("rating" vs "Rating"). A view, not a table: each
-    # pass (validation, identities, the insert) reads only the columns it needs, and nothing
-    # of the size of the input is copied.
-    cleaned = [f"{p.clean} AS {_q('__c_' + name)}" for name, p in plans.items()]
-    inner = [f"{p.parsed.value} AS {_q('__v_' + name)}" for name, p in plans.items()]
-    middle = [_q("__v_" + name) for name in plans]
-    middle += [f"{c[2]} AS _e{i}" for i, c in enumerate(checks)]
-    middle.append(f"{_attributes_sql(con, attr_cols, dtypes)} AS __attrs")
-    outer = [f"{_q('__v_' + name)} AS {_q(name)}" for name in plans if name != "kind"]
-    if spec.kind == "feedback":
-        outer.append(f"{kind_sql(_q('__v_kind') if 'kind' in plans else 'NULL')} AS \"kind\"")
-    outer.append("__attrs AS _attrs")
-    outer += [f"_e{i}" for i in range(len(checks))]
-    ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(checks))) or "true"
-    drop_temp(con, "_stage", "_errors")
-    con.execute(
-        f"CREATE TEMP VIEW _stage AS SELECT __row, {', '.join(outer)}, {ok} AS _ok FROM "
-        f"(SELECT __row, {', '.join(middle)} FROM (SELECT *, {', '.join(inner)} FROM "
-        f"(SELECT *, {', '.join(cleaned)} FROM _src)))"
-    )
-    if checks:
-        union = " UNION ALL ".join(
-            f"SELECT e._r AS __row, {sql_str(label)} AS column_name, {raw} AS value, "
-            f"e._e{i} AS reason FROM (SELECT __row AS _r, _e{i} FROM _stage WHERE NOT _ok AND "
-            f"_e{i} IS NOT NULL) e JOIN _src ON _src.__row = e._r"
-            for i, (label, raw, _) in enumerate(checks)
-        )
-        con.execute(f"CREATE TEMP TABLE _errors AS {union}")
-    else:
-        con.execute(
-            "CREATE TEMP TABLE _errors (__row BIGINT, column_name VARCHAR, value VARCHAR, "
-            "reason VARCHAR)"
-        )
-
-
-def _attributes_sql(con: duckdb.DuckDBPyConnection, cols: list[str], dtypes: dict[str, str]) -> str:
-    """A JSON object of the columns no field uses, numbers kept as numbers."""
-    if not cols:
-        return "NULL::JSON"
-    text_cols = [c for c in cols if dtypes[c] == "VARCHAR"]
-    kinds: dict[str, str] = {}
-    if text_cols:
-        # a column is numeric when every value is a plain number; a leading zero ("0001")
-        # marks a code, which stays text so nothing is lost
-        tests = []
-        for c in text_cols:
-            v = f"nullif(trim({_q(c)}), '')"
-            tests.append(
-                f"count({v}) > 0 AND bool_and({v} IS NULL OR "
-                f"regexp_full_match({v}, '-?(0|[1-9][0-9]*)(\\.[0-9]+)?')), "
-                f"bool_and({v} IS NULL OR regexp_full_match({v}, '-?(0|[1-9][0-9]{{0,17}})'))"
-            )
-        row = con.execute(
-            f"SELECT {', '.join(tests)} FROM (SELECT * FROM _src LIMIT 100000)"
-        ).fetchone() or ()
-        for i, c in enumerate(text_cols):
-            if row[2 * i]:
-                kinds[c] = "BIGINT" if row[2 * i + 1] else "DOUBLE"
-    pairs = []
-    for c in cols:
-        if c in kinds:
-            val = f"TRY_CAST(nullif(trim({_q(c)}), '') AS {kinds[c]})"
-        elif dtypes[c] == "VARCHAR":
-            val = f"nullif(trim({_q(c)}), '')"
-        else:
-            val = _q(c)
-        pairs.append(f"{sql_str(c)}, {val}")
-    return f"json_object({', '.join(pairs)})"
-
-
-def _collect_errors(
-    con: duckdb.DuckDBPyConnection, plans: dict[str, _FieldPlan]
-) -> tuple[list[RowError], int]:
-    row = con.execute("SELECT count(*) FROM _stage WHERE NOT _ok").fetchone()
-    total = int(row[0]) if row else 0
-    if not total:
-        return [], 0
-    first = con.execute(
-        "SELECT __row, column_name, value, reason FROM _errors ORDER BY __row, column_name LIMIT 10"
-    ).fetchall()
-    return [RowError(int(r), str(c), v, str(why)) for r, c, v, why in first], total
-
-
-def _replace_earlier(
-    con: duckdb.DuckDBPyConnection, spec: KindSpec, source: str, mode: str
-) -> int:
-    """In replace mode, drop the rows an earlier load of this source and kind wrote."""
-    if mode != "replace":
-        return 0
-    replaced = 0
-    if spec.kind in ("transactions", "feedback", "contacts"):
-        row = con.execute(
-            f"SELECT count(*) FROM {spec.table} WHERE source = ?", [source]
-        ).fetchone()
-        replaced = int(row[0]) if row else 0
-        con.execute(f"DELETE FROM {spec.table} WHERE source = ?", [source])
-    con.execute(
-        "UPDATE ingests SET status = 'replaced' WHERE source = ? AND kind = ? "
-        "AND status = 'loaded'",
-        [source, spec.kind],
-    )
-    return replaced
-
-
-def _upsert_customers(
-    con: duckdb.DuckDBPyConnection,
-    plans: dict[str, _FieldPlan],
-    ingest_id: int,
-    source: str,
-    join: str,
-    overwrite: bool,
-) -> None:
-    """New customers get a row; known ones get the fields this load gives them."""
-    names = {"name": "name", "email": "email", "phone": "phone", "account_id": "account_id",
-             "created_at": "created_at"}
-    if "name" not in plans and "author" in plans:
-        names["name"] = "author"
-    if not overwrite and not any(src in plans for src in names.values()):
-        # nothing to tell about the customers but who they are: add the new ones
-        con.execute(
-            "INSERT INTO customers (customer_id, source, ingest_id, source_row) "
-            "SELECT customer_id, ?, ?, min(first_row) FROM _keymap WHERE existing IS NULL "
-            "AND customer_id IS NOT NULL GROUP BY customer_id",
-            [source, ingest_id],
-        )
-        return
-    cols = []
-    for target, src in names.items():
-        if src in plans:
-            agg = "min" if target == "created_at" else "arg_max"
-            expr = f"{agg}(s.{_q(src)}{', s.__row' if agg == 'arg_max' else ''}) " \
-                   f"FILTER (WHERE s.{_q(src)} IS NOT NULL)"
-        else:
-            expr = "NULL"
-        cols.append(f"{expr} AS {target}")
-    attrs = "arg_max(s._attrs, s.__row)" if overwrite else "NULL::JSON"
-    drop_temp(con, "_custnew")
-    con.execute(
-        f"CREATE TEMP TABLE _custnew AS SELECT rc.customer_id, {', '.join(cols)}, "
-        f"{attrs} AS attributes, min(s.__row) AS source_row FROM _stage s {join} "
-        f"WHERE s._ok AND rc.customer_id IS NOT NULL GROUP BY rc.customer_id"
-    )
-    if overwrite:
-        sets = ", ".join(f"{c} = coalesce(n.{c}, customers.{c})"
-                         for c in ("name", "email", "phone", "account_id"))
-    else:
-        sets = ", ".join(f"{c} = coalesce(customers.{c}, n.{c})"
-                         for c in ("name", "email", "phone", "account_id"))
-    con.execute(
-        f"UPDATE customers SET {sets}, created_at = least(customers.created_at, n.created_at), "
-        f"attributes = CASE WHEN n.attributes IS NULL THEN customers.attributes "
-        f"WHEN customers.attributes IS NULL THEN n.attributes "
-        f"ELSE json_merge_patch(customers.attributes, n.attributes) END "
-        f"FROM _custnew n WHERE customers.customer_id = n.customer_id"
-    )
-    con.execute(
-        "INSERT INTO customers SELECT n.customer_id, n.name, n.email, n.phone, n.account_id, "
-        "n.created_at, n.attributes, ?, ?, n.source_row FROM _custnew n "
-        "WHERE n.customer_id NOT IN (SELECT customer_id FROM customers)",
-        [source, ingest_id],
-    )
-    con.execute("DROP TABLE _custnew")
-
-
-def _write_rows(
-    con: duckdb.DuckDBPyConnection,
-    spec: KindSpec,
-    plans: dict[str, _FieldPlan],
-    ingest_id: int,
-    source: str,
-    join: str,
-) -> int:
-    if spec.kind == "customers":
-        row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-        return int(row[0]) if row else 0
-    table = TABLES[spec.table]
-    columns = table.stored_columns
-    exprs = []
-    for col in columns:
-        if col == "contact_id" and "contact_id" not in plans:
-            exprs.append(f"'{ingest_id}-' || s.__row")
-        elif col == "customer_id":
-            exprs.append("rc.customer_id")
-        elif col == "attributes":
-            exprs.append("s._attrs")
-        elif col == "source":
-            exprs.append(sql_str(source))
-        elif col == "ingest_id":
-            exprs.append(str(ingest_id))
-        elif col == "source_row":
-            exprs.append("s.__row")
-        elif col in plans or (col == "kind" and spec.kind == "feedback"):
-            exprs.append(f"s.{_q(col)}")
-        elif col == "rating_scale":
-            exprs.append("'none'")
-        else:
-            exprs.append("NULL")
-    select = f"SELECT {', '.join(exprs)} FROM _stage s {join} WHERE s._ok"
-    if spec.kind == "accounts":
-        return _upsert_accounts(con, plans, ingest_id, source)
-    if spec.kind == "contacts" and "contact_id" in plans:
-        con.execute(
-            "DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM _stage WHERE _ok)"
-        )
-    con.execute(f"INSERT INTO {spec.table} ({', '.join(columns)}) {select}")
-    row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-    return int(row[0]) if row else 0
-
-
-def _upsert_accounts(
-    con: duckdb.DuckDBPyConnection, plans: dict[str, _FieldPlan], ingest_id: int, source: str
-) -> int:
-    key = "account_id" if "account_id" in plans else "name"
-    fields = [f for f in ("name", "industry", "size") if f in plans]
-    aggs = ", ".join(f"arg_max({f}, __row) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in fields)
-    con.execute(
-        f"CREATE TEMP TABLE _accnew AS SELECT {key} AS account_id"
-        f"{', ' + aggs if aggs else ''}, arg_max(_attrs, __row) AS attributes, "
-        f"min(__row) AS source_row FROM _stage WHERE _ok AND {key} IS NOT NULL GROUP BY {key}"
-    )
-    if fields:
-        sets = ", ".join(f"{f} = coalesce(n.{f}, accounts.{f})" for f in fields)
-        con.execute(
-            f"UPDATE accounts SET {sets}, attributes = coalesce(n.attributes, accounts.attributes)"
-            f" FROM _accnew n WHERE accounts.account_id = n.account_id"
-        )
-    cols = ", ".join(f"n.{f}" if f in fields else "NULL" for f in ("name", "industry", "size"))
-    con.execute(
-        f"INSERT INTO accounts SELECT n.account_id, {cols}, n.attributes, ?, ?, n.source_row "
-        f"FROM _accnew n WHERE n.account_id NOT IN (SELECT account_id FROM accounts)",
-        [source, ingest_id],
-    )
-    con.execute("DROP TABLE _accnew")
-    row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-    return int(row[0]) if row else 0
-
-
-def _write_rejects(
-    con: duckdb.DuckDBPyConnection, ingest_id: int, path: Path, columns: list[str]
-) -> None:
-    """Rejected rows go to the `rejects` table and to a CSV file beside the store."""
-    record = "json_object(" + ", ".join(
-        f"{sql_str(c)}, CAST(t.{_q(c)} AS VARCHAR)" for c in columns
-    ) + ")"
-    con.execute(
-        f"INSERT INTO rejects SELECT {ingest_id}, e.__row, e.column_name, e.value, e.reason, "
-        f"{record} FROM _errors e JOIN _src t ON t.__row = e.__row"
-    )
-    lit = "'" + str(path).replace("'", "''") + "'"
-    con.execute(
-        f"COPY (SELECT source_row AS row, column_name AS column, value, reason, record "
-        f"FROM rejects WHERE ingest_id = {ingest_id} ORDER BY source_row, column_name) "
-        f"TO {lit} (HEADER, DELIMITER ',')"
-    )
