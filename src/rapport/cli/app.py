@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,6 +26,8 @@ from rapport.ingest import IngestResult
 from rapport.ingest.fields import KINDS
 from rapport.ingest.loader import STEPS
 from rapport.workspace import Workspace
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="rapport",
@@ -144,9 +146,18 @@ def _show_plan(result: IngestResult) -> None:
         err.print(f"kept as attributes: {shown}")
 
 
-def _fail(exc: RapportError) -> None:
+def _fail(exc: RapportError) -> NoReturn:
     err.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _query(store: Path | None, ask: Callable[[Workspace], T]) -> T:
+    """Open the store read-only, ask it one thing; errors print `Error: …` and exit 1."""
+    try:
+        with _workspace(store, read_only=True) as ws:
+            return ask(ws)
+    except RapportError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -225,12 +236,7 @@ def ingest(
 @app.command()
 def status(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """What the store holds: rows per table and source, date ranges, the last loads."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            data = ws.status()
-    except RapportError as exc:
-        _fail(exc)
-        return
+    data = _query(store, lambda ws: ws.status())
     if as_json:
         _print_json(data)
         return
@@ -256,13 +262,8 @@ def customers(
     as_json: JsonOpt = False,
 ) -> None:
     """List customers, search them by name, email, phone or any id, filter by stage."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            rows = ws.customers(search=search, limit=limit, offset=offset, stage=stage,
-                                sort=sort)
-    except RapportError as exc:
-        _fail(exc)
-        return
+    rows = _query(store, lambda ws: ws.customers(search=search, limit=limit, offset=offset,
+                                                 stage=stage, sort=sort))
     if as_json:
         _print_json(rows)
         return
@@ -315,12 +316,7 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check the purchase model: fit up to --until, compare with what customers bought after."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            data = ws.validate(until, holdout_end)
-    except RapportError as exc:
-        _fail(exc)
-        return
+    data = _query(store, lambda ws: ws.validate(until, holdout_end))
     if as_json:
         _print_json(data)
         return
@@ -334,12 +330,7 @@ def validate(
 @app.command()
 def cohorts(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Retention by first-purchase month, and each cohort's sBG projection (after analyze)."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            data = ws.cohorts()
-    except RapportError as exc:
-        _fail(exc)
-        return
+    data = _query(store, lambda ws: ws.cohorts())
     if as_json:
         _print_json(data)
         return
@@ -368,12 +359,7 @@ def flows(
     as_json: JsonOpt = False,
 ) -> None:
     """Who moved up, slipped or was won back on the loyalty ladder between two dates."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            data = ws.flows(start, end)
-    except RapportError as exc:
-        _fail(exc)
-        return
+    data = _query(store, lambda ws: ws.flows(start, end))
     if as_json:
         _print_json({k: v for k, v in data.items() if k != "customers"} | {
             "customers": data["customers"]})
@@ -390,12 +376,7 @@ def ingests(
     as_json: JsonOpt = False,
 ) -> None:
     """The loads so far, newest first."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            rows = ws.ingests(limit=limit)
-    except RapportError as exc:
-        _fail(exc)
-        return
+    rows = _query(store, lambda ws: ws.ingests(limit=limit))
     if as_json:
         _print_json(rows)
         return
@@ -412,12 +393,7 @@ def rejects(
     as_json: JsonOpt = False,
 ) -> None:
     """Rows refused by loads run with --on-error skip, and why."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            rows = ws.rejects(ingest_id, limit=limit)
-    except RapportError as exc:
-        _fail(exc)
-        return
+    rows = _query(store, lambda ws: ws.rejects(ingest_id, limit=limit))
     if as_json:
         _print_json(rows)
         return
