@@ -173,6 +173,23 @@ def check_horizon(t: npt.ArrayLike, name: str = "t") -> FloatArray:
     return values
 
 
+def check_horizon_customers(
+    t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """A horizon and customers, validated and broadcast against each other (one horizon, or
+    one per customer)."""
+    horizon = check_horizon(t)
+    x, t_x, t_cal = check_customers(frequency, recency, T, for_fit=False)
+    try:
+        h, x, t_x, t_cal = (np.array(v) for v in np.broadcast_arrays(horizon, x, t_x, t_cal))
+    except ValueError:
+        raise InputError(
+            f"t (shape {horizon.shape}) does not broadcast against the customers "
+            f"(shape {x.shape}); give one horizon or one per customer."
+        ) from None
+    return h, x, t_x, t_cal
+
+
 def unique_rows(*columns: FloatArray) -> tuple[list[FloatArray], IntArray]:
     """The distinct rows of equally long columns (in order of first appearance) and, for each
     input row, the index of its distinct row.

@@ -28,6 +28,7 @@ from rapport.behavior.models._inputs import (
     as_float_array,
     check_customers,
     check_horizon,
+    check_horizon_customers,
     unique_rows,
 )
 from rapport.behavior.models.special import hyp2f1
@@ -216,17 +217,7 @@ class BetaGeoModel(TransactionModel[BetaGeoData]):
         """Expected number of purchases in the next t time units of each customer, given their
         frequency, recency and T (t broadcasts against the customers)."""
         self._fitted_params()
-        horizon = check_horizon(t)
-        x, t_x, t_cal = check_customers(frequency, recency, T, for_fit=False)
-        try:
-            horizon, x, t_x, t_cal = (
-                np.array(v) for v in np.broadcast_arrays(horizon, x, t_x, t_cal)
-            )
-        except ValueError:
-            raise InputError(
-                f"t (shape {horizon.shape}) does not broadcast against the customers "
-                f"(shape {x.shape}); give one horizon or one per customer."
-            ) from None
+        horizon, x, t_x, t_cal = check_horizon_customers(t, frequency, recency, T)
         alive = sc.expit(-self._log_odds_dead(x, t_x, t_cal))
         return np.asarray(self._growth(horizon, x, t_cal) * alive, dtype=np.float64)
 

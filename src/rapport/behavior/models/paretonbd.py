@@ -30,6 +30,7 @@ from rapport.behavior.models._inputs import (
     as_float_array,
     check_customers,
     check_horizon,
+    check_horizon_customers,
     unique_rows,
 )
 from rapport.behavior.models.special import expm1_ratio, hyp2f1_unit
@@ -199,17 +200,7 @@ class ParetoNBDModel(TransactionModel[ParetoData]):
         """Expected number of purchases in the next t time units of each customer, given their
         frequency, recency and T (t broadcasts against the customers)."""
         r, alpha, s, beta = self._fitted_params()
-        horizon = check_horizon(t)
-        x, t_x, t_cal = check_customers(frequency, recency, T, for_fit=False)
-        try:
-            horizon, x, t_x, t_cal = (
-                np.array(v) for v in np.broadcast_arrays(horizon, x, t_x, t_cal)
-            )
-        except ValueError:
-            raise InputError(
-                f"t (shape {horizon.shape}) does not broadcast against the customers "
-                f"(shape {x.shape}); give one horizon or one per customer."
-            ) from None
+        horizon, x, t_x, t_cal = check_horizon_customers(t, frequency, recency, T)
         alive = self.prob_alive(x, t_x, t_cal)
         lifetime = (beta + t_cal) * expm1_ratio(s - 1.0, np.log1p(horizon / (beta + t_cal)))
         return np.asarray((r + x) / (alpha + t_cal) * lifetime * alive, dtype=np.float64)
