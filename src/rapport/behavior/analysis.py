@@ -192,6 +192,10 @@ def behavior_frame(
     everyone = con.execute("SELECT customer_id FROM customers").fetch_df()
     frame = everyone.merge(summary, on="customer_id", how="left")
     engaged = _engagement(con, obs.end)
+    notes.append(
+        "customer for life: engagement beyond buying is judged from ratings only (promoter "
+        "scores, 4-5 stars); what customers wrote is not analysed yet (the voice stage)."
+    )
     frame = frame.merge(engaged, on="customer_id", how="left")
     frame["engaged"] = frame["engaged"].astype("boolean").fillna(False).astype(bool)
     frame = assign_stages(frame, ladder)

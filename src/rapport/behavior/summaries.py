@@ -41,6 +41,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TIME_UNITS",
     "ObservationEnd",
+    "btyd_inputs",
     "customer_summary",
     "observation_end_of",
     "purchase_lines",
@@ -414,3 +415,47 @@ def customer_summary(
     # named, so that the engines compute it once for the scores and the rows
     summary = summary.alias("customer_summary_base")
     return rfm_scores(summary).select(*(name for name, _, _ in SUMMARY_COLUMNS))
+
+
+def btyd_inputs(
+    source: Any,
+    observation_end: Any = None,
+    time_unit: str = "weeks",
+    *,
+    period: str = "day",
+    table: str = "transactions",
+) -> ir.Table:
+    """Only what the BTYD models read, per customer: frequency, recency, T, monetary_value.
+
+    The same definitions as `customer_summary`, in one pass over the purchase rows, for fitting
+    at scale. One difference: a purchase row counts in the period of its own time, where
+    `customer_summary` puts all rows of an order in the period of the order's first row (they
+    differ only for orders whose rows fall in different periods).
+    """
+    _check(time_unit, period)
+    t = transactions_of(source, table)
+    obs = observation_end_of(observation_end, t)
+    unit = TIME_UNITS[time_unit]
+    end_seconds = ibis.literal(_epoch(_truncate_py(obs.end, period)), type="int64")
+    lines = purchase_lines(t, obs)
+    buys = lines.filter(~lines.is_return)
+    periods = buys.group_by(
+        ["customer_id", _period_start(buys.ts, period).name("period")]
+    ).aggregate(value=buys.value.sum())
+    periods = periods.mutate(seconds=_seconds(periods.period))
+    agg = periods.group_by("customer_id").aggregate(
+        n_periods=periods.count(),
+        first_seconds=periods.seconds.min(),
+        last_seconds=periods.seconds.max(),
+        total_value=periods.value.sum(),
+        first_value=periods.value.argmin(periods.seconds),
+    )
+    frequency = (agg.n_periods - 1).cast("int64")
+    repeat_value = agg.total_value - agg.first_value
+    return agg.select(
+        "customer_id",
+        frequency=frequency,
+        recency=_per(agg.last_seconds - agg.first_seconds, unit),
+        T=_per(end_seconds - agg.first_seconds, unit),
+        monetary_value=ibis.ifelse(frequency > 0, repeat_value / frequency, 0.0).cast("float64"),
+    )

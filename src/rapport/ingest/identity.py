@@ -55,7 +55,8 @@ def resolve_customers(
 ) -> Resolution:
     """Write temp table `_rowcust(__row, customer_id)` for the accepted rows of `stage`.
 
-    `stage` has `__row`, `_ok` and one column per field in `key_fields` (already normalised).
+    `stage` holds the accepted rows: `__row` and one column per field in `key_fields`
+    (already normalised).
     With `create`, unknown keys become new customers (and rows without any key each become a
     customer when `one_per_keyless_row`); without it they stay unresolved (NULL).
     """
@@ -66,7 +67,7 @@ def resolve_customers(
         scope = f"'{id_space.replace(chr(39), chr(39) * 2)}'" if kind == "external_id" else "''"
         parts.append(
             f"SELECT __row, '{kind}' AS kind, {scope} AS scope, {value} AS value "
-            f"FROM {stage} WHERE _ok AND {f} IS NOT NULL"
+            f"FROM {stage} WHERE {f} IS NOT NULL"
         )
     drop_temp(con, "_rowkeys", "_keymap", "_rowcust")
     union = " UNION ALL ".join(parts) if parts else (
@@ -99,11 +100,11 @@ def resolve_customers(
     if create and one_per_keyless_row:
         con.execute(
             f"INSERT INTO _rowcust SELECT s.__row, 'c' || lpad(CAST({next_n} + row_number() "
-            f"OVER (ORDER BY s.__row) AS VARCHAR), 7, '0') FROM {stage} s WHERE s._ok AND "
+            f"OVER (ORDER BY s.__row) AS VARCHAR), 7, '0') FROM {stage} s WHERE "
             f"s.__row NOT IN (SELECT __row FROM _rowkeys)"
         )
         extra = con.execute(
-            f"SELECT count(*) FROM {stage} WHERE _ok AND __row NOT IN (SELECT __row FROM _rowkeys)"
+            f"SELECT count(*) FROM {stage} WHERE __row NOT IN (SELECT __row FROM _rowkeys)"
         ).fetchone()
         n_extra = int(extra[0]) if extra else 0
         created += n_extra

@@ -135,7 +135,8 @@ def ingest(
         return _ingest_source(con, info, spec, request, source, store_dir, step, started,
                               started_at, on_plan)
     finally:
-        drop_temp(con, "_stage", "_errors", "_rowcust", "_rowkeys", "_keymap")
+        drop_temp(con, "_rowcust", "_rowkeys", "_keymap", "_accepted", "_stage", "_errors",
+                  "_bad")
         drop_source(con)
         for p in info.cleanup:
             p.unlink(missing_ok=True)
@@ -184,8 +185,8 @@ def _ingest_source(
         return result
 
     step("validate")
-    build_stage(con, spec, plans, attr_cols, info.dtypes)
-    errors, rejected = collect_errors(con, plans)
+    checks = build_stage(con, spec, plans, attr_cols, info.dtypes)
+    errors, rejected = collect_errors(con, checks)
     if rejected and request.on_error == "fail":
         raise IngestError(
             info.path, errors, rejected,
@@ -202,14 +203,15 @@ def _ingest_source(
         key_fields = [f for f in KEY_FIELDS if f in plans]
         creates = spec.kind in ("customers", "transactions", "feedback")
         res = resolve_customers(
-            con, "_stage", key_fields, request.id_space, create=creates,
+            con, "_accepted", key_fields, request.id_space, create=creates,
             one_per_keyless_row=spec.kind == "customers", ingest_id=ingest_id, source=source,
         )
         step("write")
         if creates:
             upsert_customers(con, plans, ingest_id, source, res.join,
                               overwrite=spec.kind == "customers")
-        loaded = write_rows(con, spec, plans, ingest_id, source, res.join)
+        loaded = write_rows(con, spec, plans, ingest_id, source, res.join,
+                            info.rows - rejected)
         rejects_path = None
         tmp_rejects = None
         if rejected:

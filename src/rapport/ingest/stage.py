@@ -1,9 +1,10 @@
 """The stage: the input's rows mapped, cleaned, parsed and checked, as one SQL view.
 
 Each mapped column is cleaned once (trimmed, missing-value markers as NULL), parsed once, and
-checked against the rules of its field and kind; `_ok` says whether a row can load. The view
-is read by validation, identity resolution and the final insert, each taking only the columns
-it needs, so nothing the size of the input is copied.
+checked against the rules of its field and kind; `_ok` says whether a row can load. After
+validation, the view `_accepted` holds the rows that load; identity resolution and the final
+insert read it, each taking only the columns it needs, so nothing the size of the input is
+copied.
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ def build_stage(
     plans: dict[str, FieldPlan],
     attr_cols: list[str],
     dtypes: dict[str, str],
-) -> None:
+) -> list[tuple[str, str, str]]:
+    """Create the `_stage` view; return its checks as (column label, raw value SQL, error
+    SQL), one `_e<i>` column each."""
     checks: list[tuple[str, str, str]] = []
     for name, p in plans.items():
         checks.append((p.label, p.raw, p.parsed.error_for(_q("__v_" + name))))
@@ -103,25 +106,13 @@ def build_stage(
     outer.append("__attrs AS _attrs")
     outer += [f"_e{i}" for i in range(len(checks))]
     ok = " AND ".join(f"_e{i} IS NULL" for i in range(len(checks))) or "true"
-    drop_temp(con, "_stage", "_errors")
+    drop_temp(con, "_accepted", "_stage", "_errors", "_bad")
     con.execute(
         f"CREATE TEMP VIEW _stage AS SELECT __row, {', '.join(outer)}, {ok} AS _ok FROM "
         f"(SELECT __row, {', '.join(middle)} FROM (SELECT *, {', '.join(inner)} FROM "
         f"(SELECT *, {', '.join(cleaned)} FROM _src)))"
     )
-    if checks:
-        union = " UNION ALL ".join(
-            f"SELECT e._r AS __row, {sql_str(label)} AS column_name, {raw} AS value, "
-            f"e._e{i} AS reason FROM (SELECT __row AS _r, _e{i} FROM _stage WHERE NOT _ok AND "
-            f"_e{i} IS NOT NULL) e JOIN _src ON _src.__row = e._r"
-            for i, (label, raw, _) in enumerate(checks)
-        )
-        con.execute(f"CREATE TEMP TABLE _errors AS {union}")
-    else:
-        con.execute(
-            "CREATE TEMP TABLE _errors (__row BIGINT, column_name VARCHAR, value VARCHAR, "
-            "reason VARCHAR)"
-        )
+    return checks
 
 
 def _attributes_sql(con: duckdb.DuckDBPyConnection, cols: list[str], dtypes: dict[str, str]) -> str:
@@ -160,15 +151,31 @@ def _attributes_sql(con: duckdb.DuckDBPyConnection, cols: list[str], dtypes: dic
 
 
 def collect_errors(
-    con: duckdb.DuckDBPyConnection, plans: dict[str, FieldPlan]
+    con: duckdb.DuckDBPyConnection, checks: list[tuple[str, str, str]]
 ) -> tuple[list[RowError], int]:
-    row = con.execute("SELECT count(*) FROM _stage WHERE NOT _ok").fetchone()
+    """The rejected rows: how many, and the first few values at fault. One pass over the
+    stage keeps the (usually few) failing rows; `_errors` lists their faults, one per value."""
+    flags = ", ".join(f"_e{i}" for i in range(len(checks))) or "NULL AS _e0"
+    con.execute(f"CREATE TEMP TABLE _bad AS SELECT __row, {flags} FROM _stage WHERE NOT _ok")
+    row = con.execute("SELECT count(*) FROM _bad").fetchone()
     total = int(row[0]) if row else 0
+    parts = [
+        f"SELECT b.__row, {sql_str(label)} AS column_name, {raw} AS value, b._e{i} AS reason "
+        f"FROM _bad b JOIN _src ON _src.__row = b.__row WHERE b._e{i} IS NOT NULL"
+        for i, (label, raw, _) in enumerate(checks)
+    ] if total else []
+    con.execute(
+        f"CREATE TEMP TABLE _errors AS {' UNION ALL '.join(parts)}" if parts else
+        "CREATE TEMP TABLE _errors (__row BIGINT, column_name VARCHAR, value VARCHAR, "
+        "reason VARCHAR)"
+    )
+    # the rows that load; with nothing rejected it needs no checks at all, so later passes
+    # compute only the columns they read
+    keep = "WHERE __row NOT IN (SELECT __row FROM _bad)" if total else ""
+    con.execute(f"CREATE TEMP VIEW _accepted AS SELECT * FROM _stage {keep}")
     if not total:
         return [], 0
     first = con.execute(
         "SELECT __row, column_name, value, reason FROM _errors ORDER BY __row, column_name LIMIT 10"
     ).fetchall()
     return [RowError(int(r), str(c), v, str(why)) for r, c, v, why in first], total
-
-

@@ -73,8 +73,8 @@ def upsert_customers(
     drop_temp(con, "_custnew")
     con.execute(
         f"CREATE TEMP TABLE _custnew AS SELECT rc.customer_id, {', '.join(cols)}, "
-        f"{attrs} AS attributes, min(s.__row) AS source_row FROM _stage s {join} "
-        f"WHERE s._ok AND rc.customer_id IS NOT NULL GROUP BY rc.customer_id"
+        f"{attrs} AS attributes, min(s.__row) AS source_row FROM _accepted s {join} "
+        f"WHERE rc.customer_id IS NOT NULL GROUP BY rc.customer_id"
     )
     if overwrite:
         sets = ", ".join(f"{c} = coalesce(n.{c}, customers.{c})"
@@ -105,10 +105,11 @@ def write_rows(
     ingest_id: int,
     source: str,
     join: str,
+    accepted: int,
 ) -> int:
+    """Insert the accepted rows of the stage; return how many (`accepted`, known already)."""
     if spec.kind == "customers":
-        row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-        return int(row[0]) if row else 0
+        return accepted
     table = TABLES[spec.table]
     columns = table.stored_columns
     exprs = []
@@ -131,20 +132,20 @@ def write_rows(
             exprs.append("'none'")
         else:
             exprs.append("NULL")
-    select = f"SELECT {', '.join(exprs)} FROM _stage s {join} WHERE s._ok"
+    select = f"SELECT {', '.join(exprs)} FROM _accepted s {join}"
     if spec.kind == "accounts":
-        return _upsert_accounts(con, plans, ingest_id, source)
+        return _upsert_accounts(con, plans, ingest_id, source, accepted)
     if spec.kind == "contacts" and "contact_id" in plans:
         con.execute(
-            "DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM _stage WHERE _ok)"
+            "DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM _accepted)"
         )
     con.execute(f"INSERT INTO {spec.table} ({', '.join(columns)}) {select}")
-    row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-    return int(row[0]) if row else 0
+    return accepted
 
 
 def _upsert_accounts(
-    con: duckdb.DuckDBPyConnection, plans: dict[str, FieldPlan], ingest_id: int, source: str
+    con: duckdb.DuckDBPyConnection, plans: dict[str, FieldPlan], ingest_id: int, source: str,
+    accepted: int,
 ) -> int:
     key = "account_id" if "account_id" in plans else "name"
     fields = [f for f in ("name", "industry", "size") if f in plans]
@@ -152,7 +153,7 @@ def _upsert_accounts(
     con.execute(
         f"CREATE TEMP TABLE _accnew AS SELECT {key} AS account_id"
         f"{', ' + aggs if aggs else ''}, arg_max(_attrs, __row) AS attributes, "
-        f"min(__row) AS source_row FROM _stage WHERE _ok AND {key} IS NOT NULL GROUP BY {key}"
+        f"min(__row) AS source_row FROM _accepted WHERE {key} IS NOT NULL GROUP BY {key}"
     )
     if fields:
         sets = ", ".join(f"{f} = coalesce(n.{f}, accounts.{f})" for f in fields)
@@ -167,8 +168,7 @@ def _upsert_accounts(
         [source, ingest_id],
     )
     con.execute("DROP TABLE _accnew")
-    row = con.execute("SELECT count(*) FROM _stage WHERE _ok").fetchone()
-    return int(row[0]) if row else 0
+    return accepted
 
 
 def write_rejects(
