@@ -62,6 +62,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from _common import code_version
+
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 LIFETIMES_VENV = BENCH_DIR / ".venv-lifetimes"
@@ -697,23 +699,6 @@ def report(
 
 
 # ------------------------------------------------------------------------------------------
-
-
-def code_version() -> str:
-    """The commit measured, and whether src/ had changes not committed (read-only git)."""
-    root = BENCH_DIR.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        head, dirty = "unknown", ""
-    digest = hashlib.sha256()
-    for path in sorted((root / "src" / "rapport").rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return (f"code: commit {head}" + (" + uncommitted changes in src/" if dirty else "")
-            + f"; src/rapport/**/*.py sha256 {digest.hexdigest()[:12]}")
 
 
 def main() -> int:

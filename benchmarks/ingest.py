@@ -24,14 +24,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import hashlib
 import io
 import json
 import os
 import platform
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +42,7 @@ import duckdb
 import pandas as pd
 
 import rapport
+from _common import code_version
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GOALS = {"parquet": 1_000_000.0, "csv": 300_000.0}  # rows per second, Rapport ingest
@@ -417,23 +416,6 @@ def print_results(results: dict[tuple[str, str], Measure], rows: int, repeat: in
         print(f"  {'PASS' if ok else 'MISS'}  {fmt:8s} {rate:>12,.0f} rows/s "
               f"(goal >= {GOALS[fmt]:,.0f} rows/s)")
     return all_ok
-
-
-def code_version() -> str:
-    """The commit measured, and whether src/ had changes not committed (read-only git)."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        head, dirty = "unknown", ""
-    digest = hashlib.sha256()
-    for path in sorted((root / "src" / "rapport").rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return (f"code: commit {head}" + (" + uncommitted changes in src/" if dirty else "")
-            + f"; src/rapport/**/*.py sha256 {digest.hexdigest()[:12]}")
 
 
 def machine() -> str:
