@@ -159,3 +159,19 @@ def test_json_nested_values_are_kept(ws: rapport.Workspace, tmp_path: Path) -> N
     assert (row["external_id"], row["text"], row["rating"]) == ("r1", "Great beans", 9)
     attrs = json.loads(row["attributes"])
     assert attrs["tags"] == ["beans", "fresh"] and attrs["meta"] == {"device": "ios"}
+
+
+def test_typed_sources_keep_strings_as_given(ws: rapport.Workspace, tmp_path: Path) -> None:
+    """Text files are cleaned (trimmed, NA means missing); Parquet and in-memory tables carry
+    real nulls, so their strings are kept as they are and only '' means missing."""
+    frame = pd.DataFrame({"customer_id": ["NA", " b ", "c"], "order_date": ["2024-01-01"] * 3,
+                          "amount": [1.0, 2.0, 3.0], "product": [" Mug ", "", None]})
+    frame.to_parquet(tmp_path / "typed.parquet", index=False)
+    ws.ingest(tmp_path / "typed.parquet", "transactions", source="typed")
+    got = ws.sql("SELECT i.value AS id, t.product FROM transactions t JOIN identities i "
+                 "USING (customer_id) WHERE t.source = 'typed' ORDER BY t.source_row").to_pylist()
+    assert got == [{"id": "NA", "product": " Mug "}, {"id": " b ", "product": None},
+                   {"id": "c", "product": None}]
+    frame.to_csv(tmp_path / "text.csv", index=False)
+    with pytest.raises(rapport.IngestError, match="missing-value marker"):
+        ws.ingest(tmp_path / "text.csv", "transactions", source="text")

@@ -316,7 +316,7 @@ def _plan_fields(
         else:
             parsed = text_sql(c, dtype)
         label = target.column or target.text
-        plans[f.name] = FieldPlan(f, target, clean_text(x, dtype), parsed,
+        plans[f.name] = FieldPlan(f, target, clean_text(x, dtype, info.typed), parsed,
                                    f"CAST({x} AS VARCHAR)", label, extra)
     if spec.kind == "feedback" and "rating" in plans and "rating_scale" not in plans:
         scale = request.rating_scale or infer_rating_scale(

@@ -94,14 +94,18 @@ def is_numeric(dtype: str) -> bool:
 _NULL_RE = "(?i)(" + "|".join(NULL_TOKENS) + ")"
 
 
-def clean_text(x: str, dtype: str) -> str:
+def clean_text(x: str, dtype: str, typed: bool = False) -> str:
     """Trimmed VARCHAR, NULL for missing tokens (``''``, ``NA``, ``null`` …).
 
     The stage computes this once per mapped column; the parsers below take its result (for
     text columns) or the typed column itself (numbers, dates), never the raw text again.
+    Strings of a typed source (Parquet, a table in memory: programs wrote them, with real
+    nulls) are kept as they are, only an empty string counting as missing.
     """
     if is_numeric(dtype) or dtype.upper().startswith(("TIMESTAMP", "DATE", "BOOLEAN")):
         return x
+    if typed and dtype.upper() == "VARCHAR":
+        return f"nullif({x}, '')"
     t = f"trim(CAST({x} AS VARCHAR))"
     # the tokens are at most four characters: longer values skip the pattern
     return (

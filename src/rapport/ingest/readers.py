@@ -49,6 +49,7 @@ class SourceInfo:
     rows: int
     cleanup: list[Path] = field(default_factory=list)
     is_view: bool = False  # `_src` reads the file directly (Parquet): nothing is copied
+    typed: bool = False  # a typed source (Parquet, a table): strings are kept as given
 
 
 def read_source(
@@ -98,7 +99,7 @@ def _read_frame(con: duckdb.DuckDBPyConnection, data: Any) -> SourceInfo:
     finally:
         con.unregister("_src_arrow")
     kind = type(data).__module__.split(".")[0]
-    return SourceInfo(f"<{kind} table>", digest, f"{kind} table", [], {}, 0)
+    return SourceInfo(f"<{kind} table>", digest, f"{kind} table", [], {}, 0, typed=True)
 
 
 def _to_arrow(data: Any) -> pa.Table:
@@ -146,7 +147,7 @@ def _read_path(
         except duckdb.Error as exc:
             drop_temp(con, "_src")
             raise InputError(f"{shown} is not a readable Parquet file: {exc}") from None
-        return SourceInfo(shown, digest, "Parquet", [], {}, 0, is_view=True)
+        return SourceInfo(shown, digest, "Parquet", [], {}, 0, is_view=True, typed=True)
     if suffix in _EXCEL_SUFFIXES:
         return _read_excel(con, path, sheet, header)
     if suffix in _JSON_SUFFIXES:
