@@ -61,7 +61,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from _common import code_version
+from _common import busy_cpu_seconds, code_version
 from behavior_data import (
     OBSERVATION_END,
     TRUE_BGNBD,
@@ -113,17 +113,6 @@ def lifetimes_python() -> Path:
 # running a side in a subprocess
 
 
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds all processes of the machine have used since boot (Linux), else None."""
-    try:
-        with open("/proc/stat") as f:
-            parts = f.readline().split()
-    except OSError:
-        return None
-    ticks = [int(v) for v in parts[1:9]]  # busy = all but idle and iowait
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Run:
     """One subprocess: what it reported, and what the parent measured of it."""
@@ -144,13 +133,13 @@ class Run:
 
 def run_side(command: list[str], out_json: Path) -> Run:
     """Run `command`, which writes its result to out_json; time it and read its peak RSS."""
-    busy = _busy_cpu_seconds()
+    busy = busy_cpu_seconds()
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=BENCH_DIR.parent)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    busy_after = _busy_cpu_seconds()
+    busy_after = busy_cpu_seconds()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command[:3])} … failed with exit code {proc.returncode}")
     others = None

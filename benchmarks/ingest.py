@@ -42,7 +42,7 @@ import duckdb
 import pandas as pd
 
 import rapport
-from _common import code_version
+from _common import busy_cpu_seconds, code_version
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 GOALS = {"parquet": 1_000_000.0, "csv": 300_000.0}  # rows per second, Rapport ingest
@@ -206,18 +206,6 @@ class Measure:
         return statistics.median(self.seconds)
 
 
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds all processes of the machine have used since boot (Linux), else None."""
-    try:
-        with open("/proc/stat") as f:
-            parts = f.readline().split()
-    except OSError:
-        return None
-    # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
-    ticks = [int(x) for x in parts[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def _own_cpu_seconds() -> float:
     t = os.times()
     return t.user + t.system
@@ -228,9 +216,9 @@ def run_one(tool: str, path: Path) -> tuple[float, int, dict[str, Any], float | 
     used meanwhile (None where it cannot be told), so a noisy measurement shows."""
     gc.collect()
     with tempfile.TemporaryDirectory(prefix=f"rapport-bench-{tool}-") as tmp:
-        busy, own, wall = _busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
+        busy, own, wall = busy_cpu_seconds(), _own_cpu_seconds(), time.perf_counter()
         seconds, rows, extra = LOADERS[tool](path, Path(tmp))
-        busy_after = _busy_cpu_seconds()
+        busy_after = busy_cpu_seconds()
         own_used = _own_cpu_seconds() - own
         wall = time.perf_counter() - wall
     others = None
@@ -334,13 +322,13 @@ def profile_rapport(files: dict[str, Path], top: int, operators: bool) -> None:
             ws._con = timer  # type: ignore[assignment]
             prof = cProfile.Profile()
             try:
-                busy, own = _busy_cpu_seconds(), _own_cpu_seconds()
+                busy, own = busy_cpu_seconds(), _own_cpu_seconds()
                 started = time.perf_counter()
                 prof.enable()
                 result = ws.ingest(files[fmt], "transactions", source="bench")
                 prof.disable()
                 total = time.perf_counter() - started
-                busy_after, own_used = _busy_cpu_seconds(), _own_cpu_seconds() - own
+                busy_after, own_used = busy_cpu_seconds(), _own_cpu_seconds() - own
             finally:
                 ws._con = timer._real
                 ws.close()

@@ -33,7 +33,6 @@ __all__ = [
     "STATUSES",
     "LadderSettings",
     "assign_stages",
-    "explain_stage",
     "ladder_flows",
 ]
 
@@ -127,32 +126,6 @@ def assign_stages(
     out["stage"] = stage
     out["status"] = status
     return out
-
-
-def explain_stage(row: dict[str, Any], rules: LadderSettings | None = None) -> str:
-    """One sentence saying why a customer has their stage and status, in plain words."""
-    r = rules or LadderSettings.from_settings()
-    stage, status = row.get("stage"), row.get("status")
-    if stage == "prospect":
-        return "Known to us but has never bought."
-    periods = int(row.get("frequency") or 0) + 1
-    since = row.get("days_since_last_purchase")
-    parts = [f"Bought in {periods} purchase period{'s' if periods > 1 else ''}"]
-    if since is not None and not pd.isna(since):
-        parts.append(f"last {since:.0f} days ago")
-    gap = row.get("median_gap_days")
-    if gap is not None and not pd.isna(gap):
-        parts.append(f"usually every {gap:.0f} days")
-    p_alive = row.get("p_alive")
-    if p_alive is not None and not pd.isna(p_alive) and periods > 1:
-        parts.append(f"{p_alive:.0%} likely still active")
-    why = {
-        "customer for life": "loyal and engaged beyond buying (positive feedback)",
-        "loyal": f"steady over {r.loyal_min_tenure_days:.0f}+ days and very likely active",
-        "repeat customer": "buys again but not yet on a steady, long rhythm",
-        "first-time buyer": "one purchase so far",
-    }.get(str(stage), "")
-    return f"{'; '.join(parts)}: {stage} ({why}), status {status}."
 
 
 def ladder_flows(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
