@@ -1,0 +1,206 @@
+"""Redacting personal data from feedback text before it is stored or shown.
+
+Holds `redact` (the text with placeholders such as "[email]") and `redact_spans` (where each
+piece of personal data is and its label). Finds e-mail addresses, phone numbers, payment cards
+(Luhn-checked), URLs that carry secrets or personal data, long account numbers and IBANs, and
+people's names after cues ("my name is", "spoke to"), honorifics or as "First Last".
+"""
+
+from __future__ import annotations
+
+__all__ = ["LABELS", "redact", "redact_spans"]
+
+import re
+
+from rapport.voice._names import COMMON_WORD_NAMES, FIRST_NAMES, NOT_PEOPLE, NOT_SURNAMES
+
+LABELS: tuple[str, ...] = ("url", "email", "card", "phone", "id", "name")
+_PRIORITY = {label: rank for rank, label in enumerate(LABELS)}
+
+_URL = re.compile(r"(?:https?|ftp)://[^\s<>\"']+|\bwww\.[^\s<>\"']+", re.IGNORECASE)
+_URL_TAIL = ".,!?;:)]}'\"”’…"
+_URL_SECRET = re.compile(
+    r"[?&#;](?:[\w.-]*[_.-])?(?:token|key|apikey|password|passwd|pwd|secret|sig|signature|auth"
+    r"|session|sessionid|sid|code|email|e-mail)=[^&#\s]"
+    r"|access_token|://[^/\s@:]+:[^/\s@]+@|[\w.+-]@[\w-]+\.[\w.-]+|%40",
+    re.IGNORECASE,
+)
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+
+# Amounts, paths, versions and longer numbers must not lead into a number we match.
+_NUMBER_BEFORE = r"(?<![\w$€£¥#/:+-])(?<!\d[.,])"
+_NUMBER_AFTER = r"(?![\w/-]|[.,]\d)"
+
+_CARD = re.compile(rf"{_NUMBER_BEFORE}[2-6]\d{{2,5}}(?:[ -]?\d{{3,6}}){{2,4}}{_NUMBER_AFTER}")
+
+_PHONE = re.compile(
+    _NUMBER_BEFORE
+    + r"""(?:
+        \+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]?\d{2,5}){1,4}  # +44 20 7946 0958
+      | (?:1[\s.-]?)?(?:\(\d{3}\)[\s.-]?|\d{3}[\s.-])\d{3}[\s.-]\d{4}         # (555) 123-4567
+      | (?:1[\s.-]?)?\(\d{3}\)\d{3}-?\d{4}                                    # (555)123-4567
+      | 1?[2-9]\d{2}[2-9]\d{6}                                                # 5551234567
+      | \(\d{2}\)\s?\d{4,5}-?\d{4}                                            # (11) 91234-5678
+      | \d{2}\s\d{4,5}-\d{4}                                                  # 11 91234-5678
+      | 0[1-9]\d{1,3}[\s-]\d{3,4}[\s-]?\d{3,4}                                # 020 7946 0958
+    )"""
+    + _NUMBER_AFTER,
+    re.VERBOSE,
+)
+# A seven-digit local number counts only after a word that says it is one.
+_LOCAL_PHONE = re.compile(
+    r"(?i:\b(?:call|phone|tel|telephone|text|cell|mobile|number|fax)\b"
+    r"(?:\s+(?:me|us|him|her|them))?(?:\s+(?:at|on))?[\s:#.]*)"
+    r"(\d{3}[\s.-]\d{4})" + _NUMBER_AFTER
+)
+
+_LONG_NUMBER = re.compile(rf"(?<![\w$€£¥/-])(?<!\d[.,])\d{{8,}}{_NUMBER_AFTER}")
+_SSN = re.compile(rf"{_NUMBER_BEFORE}\d{{3}}-\d{{2}}-\d{{4}}{_NUMBER_AFTER}")  # US social security
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+# Names. The cue is matched in any case, the name itself must be capitalised.
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_SURNAME_WORD = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
+_CUE = re.compile(
+    r"(?i:\b(?:my\s+name\s+is|my\s+name['’]s|name['’]s|i\s+am\s+called|i['’]m\s+called"
+    r"|i['’]m|i\s+am"
+    r"|this\s+is|ask(?:ed)?\s+for|spoke\s+(?:to|with)|speaking\s+(?:to|with)"
+    r"|talked\s+(?:to|with)|agent|rep|representative|attendant|pilot|captain|manager"
+    r"|thanks(?:\s+to)?|thank\s+you|shout\s*out\s+to|kudos\s+to|props\s+to|dear|hi|hello)"
+    r"[\s,:]+)"
+    rf"(?P<first>{_NAME_WORD})(?:\s+(?P<last>{_SURNAME_WORD}))?"
+)
+# Cues too weak for a first name that is also a common word ("I'm Will-ing", "this is May").
+_WEAK_CUES = frozenset({"i'm", "i’m", "i am", "this is", "hi", "hello", "dear"})
+_HONORIFIC = re.compile(
+    rf"(?<![\w@#])(?:Mr|Mrs|Ms|Mx|Dr|Miss|Mister)\.?\s+(?P<first>{_SURNAME_WORD})"
+    rf"(?:\s+(?P<last>{_SURNAME_WORD}))?"
+)
+_NOT_AFTER_HONORIFIC = frozenset(
+    {"Martens", "Pepper", "Scholl", "Scholls", "Coffee", "Clean", "Fields", "Selfridge", "Me"}
+    | {"America", "Universe", "World", "Right", "Wrong", "Who", "Potato", "Bean", "Goodwrench"}
+)
+# The surname sits in a lookahead so that "Thanks Sarah Johnson" can match at "Sarah".
+_FULL_NAME = re.compile(
+    rf"(?<![\w@#'’.-])(?P<first>{_NAME_WORD})(?=\s+(?P<last>{_SURNAME_WORD})\b)"
+)
+
+_NAMES = frozenset(FIRST_NAMES)
+_PLAIN_NAMES = _NAMES - COMMON_WORD_NAMES
+# Quick checks that let most texts skip the slower searches.
+_SEVEN_DIGITS = re.compile(r"\d(?:[\s().+-]{0,3}\d){6}")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
+_NAME_TRIGGERS = _NAMES | {"Mr", "Mrs", "Ms", "Mx", "Dr", "Miss", "Mister"}
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _iban_valid(text: str) -> bool:
+    compact = text.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
+
+
+def _urls(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for match in _URL.finditer(text):
+        start, end = match.span()
+        while end > start and text[end - 1] in _URL_TAIL:
+            end -= 1
+        if _URL_SECRET.search(text, start, end):
+            found.append((start, end, "url"))
+    return found
+
+
+def _numbers(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            found.append((match.start(), match.end(), "card"))
+    for match in _PHONE.finditer(text):
+        if 8 <= sum(char.isdigit() for char in match.group()) <= 15:
+            found.append((match.start(), match.end(), "phone"))
+    for match in _LOCAL_PHONE.finditer(text):
+        found.append((match.start(1), match.end(1), "phone"))
+    for match in _LONG_NUMBER.finditer(text):
+        found.append((match.start(), match.end(), "id"))
+    for match in _SSN.finditer(text):
+        found.append((match.start(), match.end(), "id"))
+    for match in _IBAN.finditer(text):
+        if _iban_valid(match.group()):
+            found.append((match.start(), match.end(), "id"))
+    return found
+
+
+def _name_end(match: re.Match[str]) -> int:
+    """Where the name ends: after the surname when a likely one follows the first name."""
+    last = match.group("last")
+    return (
+        match.end("last") if last is not None and last not in NOT_SURNAMES else match.end("first")
+    )
+
+
+def _names(text: str) -> list[tuple[int, int, str]]:
+    found = []
+    for match in _CUE.finditer(text):
+        first = match.group("first")
+        cue = " ".join(text[match.start() : match.start("first")].lower().split()).rstrip(",:")
+        weak = cue in _WEAK_CUES
+        if first in _PLAIN_NAMES or (first in _NAMES and not weak):
+            found.append((match.start("first"), _name_end(match), "name"))
+    for match in _HONORIFIC.finditer(text):
+        if match.group("first") not in _NOT_AFTER_HONORIFIC:
+            found.append((match.start("first"), _name_end(match), "name"))
+    for match in _FULL_NAME.finditer(text):
+        if match.group("first") in _PLAIN_NAMES and match.group("last") not in NOT_SURNAMES:
+            found.append((match.start(), match.end("last"), "name"))
+    return [
+        (start, end, label)
+        for start, end, label in found
+        if text[start:end] not in NOT_PEOPLE
+        and not any(text[start:end].startswith(pair) for pair in NOT_PEOPLE)
+    ]
+
+
+def redact_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where `text` holds personal data: (start, end, label) in order, never overlapping.
+
+    Labels are those in LABELS; where two finds overlap, the earlier label in LABELS wins.
+    """
+    found = _urls(text) if "://" in text or "www." in text.lower() else []
+    if "@" in text:
+        found += [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+    if _SEVEN_DIGITS.search(text):
+        found += _numbers(text)
+    if any(word in _NAME_TRIGGERS for word in _CAPITALISED.findall(text)):
+        found += _names(text)
+    found.sort(key=lambda item: (_PRIORITY[item[2]], item[0], item[0] - item[1]))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, label in found:
+        if all(end <= lo or start >= hi for lo, hi, _ in kept):
+            kept.append((start, end, label))
+    return sorted(kept)
+
+
+def redact(text: str) -> str:
+    """`text` with each piece of personal data replaced by its placeholder, such as "[email]"."""
+    pieces = []
+    previous = 0
+    for start, end, label in redact_spans(text):
+        pieces.append(text[previous:start])
+        pieces.append(f"[{label}]")
+        previous = end
+    pieces.append(text[previous:])
+    return "".join(pieces)
