@@ -329,20 +329,45 @@ class Workspace:
         engine: str = "duckdb",
         as_of: Any = None,
         spark: Any = None,
+        voice: bool = True,
+        mode: str | None = None,
+        codebook: str | Path | None = None,
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Rebuild the derived tables from the raw ones: the behaviour stage (summaries, BTYD
-        models, CLV, the loyalty ladder) into `customer_behavior`.
+        models, CLV, the loyalty ladder) into `customer_behavior`, then the voice stage
+        (statements, sentiment, facets, themes, vocabulary) from `feedback`.
 
         `engine` is "duckdb" (default) or "spark" (needs rapport[spark]); `as_of` analyses the
-        data as it stood on that date (default: the latest transaction).
+        data as it stood on that date (default: the latest transaction). `mode` is the voice
+        stage's encoder ("accurate" or "fast"); `codebook` a theme codebook to code with
+        (default: codebook.toml beside the store, if there is one). `voice=False` skips it.
         """
         from rapport.behavior.analysis import analyze_behavior
 
         self._writable()
-        run = analyze_behavior(self._con, observation_end=as_of, engine=engine, spark=spark,
-                               progress=progress)
-        return {"behavior": run.as_dict()}
+        counts = self._con.execute(
+            "SELECT (SELECT count(*) FROM transactions), "
+            "(SELECT count(*) FROM feedback WHERE text IS NOT NULL)"
+        ).fetchone()
+        n_tx, n_text = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+        if not n_tx and not (voice and n_text):
+            raise NotAnalyzedError(
+                "there is nothing to analyse: load transactions or feedback first with "
+                "`rapport ingest FILE transactions` or `rapport ingest FILE feedback`."
+            )
+        result: dict[str, Any] = {}
+        if n_tx:
+            run = analyze_behavior(self._con, observation_end=as_of, engine=engine,
+                                   spark=spark, progress=progress)
+            result["behavior"] = run.as_dict()
+        if voice and n_text:
+            from rapport.voice.analysis import analyze_voice
+
+            voice_run = analyze_voice(self._con, mode=mode, codebook=codebook,
+                                      store_dir=self.path.resolve().parent, progress=progress)
+            result["voice"] = voice_run.as_dict()
+        return result
 
     def validate(self, until: Any, holdout_end: Any = None) -> dict[str, Any]:
         """How well the purchase model predicts: fit on the data up to `until`, compare its
@@ -406,6 +431,47 @@ class Workspace:
             "flows": matrix.to_dict("records"),
             "customers": moves.to_dict("records"),
         }
+
+    # --- the inner life (voice stage) ---------------------------------------------------
+    def themes(self, *, level: int | None = None, status: str | None = None,
+               parent: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Themes found in what customers say: label, size, sentiment, trend, key phrases and
+        quotes; `level` 1 for themes, 2 for sub-themes; `status` discovered, codebook or
+        emerging."""
+        from rapport.voice import queries
+
+        return queries.themes(self._con, level=level, status=status, parent=parent,
+                              limit=limit)
+
+    def quotes(self, theme: str, limit: int = 20,
+               sentiment: str | None = None) -> dict[str, Any]:
+        """A theme (by id or words of its label) and its statements, most typical first."""
+        from rapport.voice import queries
+
+        return queries.quotes(self._con, theme, limit=limit, sentiment=sentiment)
+
+    def facets(self, facet: str | None = None, limit: int = 20,
+               customer_id: str | None = None) -> dict[str, Any]:
+        """Statements carrying an inner-life facet (job, pain, value, hope, fear, perception,
+        competitor, suggestion, praise, intent), or the count of each."""
+        from rapport.voice import queries
+
+        return queries.facets(self._con, facet, limit=limit, customer_id=customer_id)
+
+    def vocabulary(self, kind: str | None = None, group: str | None = None,
+                   top: int = 12) -> list[dict[str, Any]]:
+        """The phrases customers use, per theme, ladder stage or RFM segment."""
+        from rapport.voice import queries
+
+        return queries.vocabulary(self._con, kind, group, top)
+
+    def export_codebook(self, path: str | Path | None = None) -> dict[str, Any]:
+        """Write the current themes as an editable codebook (default: codebook.toml beside
+        the store, which later analyses then code with)."""
+        from rapport.voice import queries
+
+        target = Path(path) if path else self.path.resolve().parent / "codebook.toml"
+        return queries.export_codebook(self._con, target)
 
     # --- the demo business ---------------------------------------------------------------
     def demo(

@@ -281,20 +281,35 @@ def analyze(
     = "duckdb",
     as_of: Annotated[str | None, typer.Option(help="analyse the data as of this date "
                                                    "(YYYY-MM-DD); default: the latest")] = None,
+    mode: Annotated[str | None, typer.Option(help="text encoder: accurate (MiniLM, default) or "
+                                                  "fast (static model)")] = None,
+    codebook: Annotated[Path | None, typer.Option(help="theme codebook to code with (default: "
+                                                       "codebook.toml beside the store)")] = None,
+    voice: Annotated[bool, typer.Option(help="run the voice stage on feedback text")] = True,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rebuild the derived tables: behaviour (summaries, BTYD models, CLV, loyalty ladder)."""
+    """Rebuild the derived tables: behaviour (summaries, BTYD models, CLV, loyalty ladder) and
+    voice (statements, sentiment, facets, themes, vocabulary)."""
     try:
-        with _workspace(store) as ws, _steps("analysing", 3, as_json) as step:
-            result = ws.analyze(engine=engine, as_of=as_of, progress=step)
+        with _workspace(store) as ws, _steps("analysing", 9, as_json) as step:
+            result = ws.analyze(engine=engine, as_of=as_of, voice=voice, mode=mode,
+                                codebook=codebook, progress=step)
     except RapportError as exc:
         _fail(exc)
         return
     if as_json:
         _print_json(result)
         return
-    b = result["behavior"]
+    if "behavior" in result:
+        _print_behavior(result["behavior"])
+    if "voice" in result:
+        from rapport.cli.voice import print_voice_run
+
+        print_voice_run(result["voice"])
+
+
+def _print_behavior(b: dict[str, Any]) -> None:
     out.print(f"behaviour of {b['customers']:,} customers ({b['buyers']:,} buyers) as of "
               f"{str(b['observation_end'])[:10]}, on {b['engine']}, in {b['seconds']:.1f} s")
     for name, model in b["models"].items():
@@ -437,3 +452,7 @@ def demo(
 
 def main() -> None:
     app()
+
+
+# The voice commands register themselves on `app`.
+from rapport.cli import voice as _voice  # noqa: E402, F401

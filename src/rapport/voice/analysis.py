@@ -1,0 +1,276 @@
+"""The voice stage: feedback → statements, embeddings, sentiment, aspects, facets, themes,
+vocabulary and per-customer summaries, written as derived tables in one transaction."""
+
+from __future__ import annotations
+
+__all__ = ["VOICE_TABLES", "VoiceRun", "analyze_voice", "voice_frames"]
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from rapport import settings
+from rapport.voice.codebook import read_codebook
+from rapport.voice.embed import Embedder, embed_cached, get_embedder
+from rapport.voice.facets import FacetDetector
+from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
+from rapport.voice.statements import split_feedback
+from rapport.voice.themes import ThemeModel
+from rapport.voice.theming import build_themes
+from rapport.voice.vocabulary import vocabulary
+
+VOICE_TABLES = (
+    "statements", "statement_facets", "statement_aspects", "themes", "statement_themes",
+    "feedback_voice", "customer_voice", "voice_vocabulary",
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class VoiceRun:
+    """What one run of the voice stage did."""
+
+    mode: str
+    model: str
+    feedback: int
+    statements: int
+    embedded: int
+    themes: int
+    subthemes: int
+    emerging: int
+    theme_mode: str
+    codebook: str | None
+    languages: dict[str, int]
+    statuses: dict[str, int]
+    facets: dict[str, int]
+    sentiment: dict[str, int]
+    seconds: float
+    steps: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _label(scores: np.ndarray) -> list[str]:
+    return SentimentScorer().labels(scores)
+
+
+def _codebook_path(store_dir: Path | None, codebook: str | Path | None) -> Path | None:
+    configured = codebook or settings.get("voice.codebook") or None
+    if configured:
+        return Path(str(configured))
+    if store_dir is not None and (store_dir / "codebook.toml").exists():
+        return store_dir / "codebook.toml"
+    return None
+
+
+def _competitors(competitors: Sequence[str] | None) -> list[str]:
+    if competitors is not None:
+        return list(competitors)
+    raw = str(settings.get("voice.competitors") or "")
+    return [c.strip() for c in raw.split(",") if c.strip()]
+
+
+def _customer_voice(statements: pd.DataFrame, facets: pd.DataFrame,
+                    links: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
+    known = statements[statements["customer_id"].notna()]
+    if known.empty:
+        return pd.DataFrame(columns=["customer_id", "feedback", "statements", "sentiment",
+                                     "first_said", "last_said", "facets", "themes"])
+    base = known.groupby("customer_id").agg(
+        feedback=("feedback_id", "nunique"), statements=("statement_id", "size"),
+        sentiment=("sentiment", "mean"), first_said=("ts", "min"), last_said=("ts", "max"),
+    )
+    who = known.set_index("statement_id")["customer_id"]
+    fac = facets.assign(customer_id=facets["statement_id"].map(who)).dropna(
+        subset=["customer_id"])
+    fac_counts = fac.groupby(["customer_id", "facet"]).size()
+    facet_json = {cid: json.dumps({str(f): int(n) for f, n in grp.droplevel(0).items()})
+                  for cid, grp in fac_counts.groupby(level=0)}
+    level1 = set(themes.loc[themes["level"] == 1, "theme_id"])
+    names = dict(zip(themes["theme_id"], themes["label"], strict=True))
+    top = links[links["theme_id"].isin(level1)].assign(
+        customer_id=lambda d: d["statement_id"].map(who)).dropna(subset=["customer_id"])
+    theme_counts = top.groupby(["customer_id", "theme_id"]).size()
+    theme_json = {
+        cid: json.dumps([{"theme_id": t, "label": names.get(t), "statements": int(n)}
+                         for t, n in grp.droplevel(0).sort_values(ascending=False)
+                         .head(5).items()])
+        for cid, grp in theme_counts.groupby(level=0)
+    }
+    base["facets"] = [facet_json.get(c, "{}") for c in base.index]
+    base["themes"] = [theme_json.get(c, "[]") for c in base.index]
+    return base.reset_index()
+
+
+def voice_frames(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    mode: str | None = None,
+    embedder: Embedder | None = None,
+    codebook: str | Path | None = None,
+    store_dir: Path | None = None,
+    competitors: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> tuple[dict[str, pd.DataFrame], VoiceRun]:
+    """Compute every voice table from `feedback` (embeddings are cached in the store as a
+    side effect); nothing else is written."""
+    step = progress or (lambda _s: None)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = round(now - mark, 3)
+        mark = now
+
+    step("splitting feedback into statements")
+    feedback = con.execute(
+        "SELECT feedback_id, customer_id, account_id, ts, kind, rating, rating_scale, text "
+        "FROM feedback ORDER BY feedback_id"
+    ).df()
+    statements, status = split_feedback(feedback)
+    lap("split")
+    texts = statements["text"].tolist()
+    chosen = embedder or get_embedder(mode)
+    step(f"embedding {len(texts):,} statements ({chosen.name})")
+    vectors, embedded = embed_cached(con, chosen, texts)
+    lap("embed")
+
+    step("sentiment and aspects")
+    scores = SentimentScorer().score(texts, vectors) if texts else np.zeros(0)
+    statements["sentiment"] = np.asarray(scores, dtype=float)
+    statements["sentiment_label"] = _label(statements["sentiment"].to_numpy())
+    aspect_rows = [
+        {"statement_id": sid, "aspect": a.aspect, "sentiment": float(a.score),
+         "start": int(a.start), "end": int(a.end)}
+        for sid, text in zip(statements["statement_id"], texts, strict=True)
+        for a in aspect_sentiments(text)
+    ]
+    aspects = pd.DataFrame(aspect_rows, columns=["statement_id", "aspect", "sentiment",
+                                                 "start", "end"])
+    lap("sentiment")
+
+    step("facets")
+    detector = FacetDetector(competitors=_competitors(competitors)).fit(chosen.encode)
+    hits = detector.detect(texts, vectors) if texts else []
+    facets = pd.DataFrame(
+        [{"statement_id": sid, "facet": h.facet, "confidence": float(h.confidence),
+          "evidence": h.evidence}
+         for sid, found in zip(statements["statement_id"], hits, strict=True) for h in found],
+        columns=["statement_id", "facet", "confidence", "evidence"],
+    )
+    lap("facets")
+
+    path = _codebook_path(store_dir, codebook)
+    book = read_codebook(path) if path is not None else None
+    step("themes" + (f" (codebook {path.name})" if path else ""))
+    model = ThemeModel(
+        neighbors=int(settings.get("voice.neighbors")),
+        resolution=float(settings.get("voice.resolution")),
+        min_size=int(settings.get("voice.min_theme_size")),
+        subtheme_min_size=int(settings.get("voice.subtheme_min_size")),
+    )
+    result = build_themes(statements, vectors, model, book, chosen.encode)
+    lap("themes")
+
+    step("vocabulary and customer summaries")
+    per_feedback = statements.groupby("feedback_id")["sentiment"].mean()
+    feedback_voice = feedback[["feedback_id", "customer_id", "ts", "kind", "rating",
+                               "rating_scale"]].merge(status, on="feedback_id", how="left")
+    feedback_voice["sentiment"] = feedback_voice["feedback_id"].map(per_feedback)
+    feedback_voice["sentiment_label"] = [
+        None if pd.isna(s) else lab
+        for s, lab in zip(feedback_voice["sentiment"],
+                          _label(feedback_voice["sentiment"].fillna(0).to_numpy()), strict=True)
+    ]
+    groupings: dict[str, pd.Series] = {}
+    level1 = result.themes.loc[result.themes["level"] == 1, ["theme_id", "label"]]
+    leaf = result.statement_themes.merge(level1, on="theme_id")
+    groupings["theme"] = statements["statement_id"].map(
+        leaf.drop_duplicates("statement_id").set_index("statement_id")["label"])
+    has_behavior = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customer_behavior'"
+    ).fetchone()
+    if has_behavior and has_behavior[0]:
+        behavior = con.execute(
+            "SELECT customer_id, stage, rfm_segment FROM customer_behavior").df()
+        by_customer = behavior.set_index("customer_id")
+        groupings["stage"] = statements["customer_id"].map(by_customer["stage"])
+        groupings["rfm_segment"] = statements["customer_id"].map(by_customer["rfm_segment"])
+    vocab = vocabulary(statements, groupings)
+    customer_voice = _customer_voice(statements, facets, result.statement_themes, result.themes)
+    lap("summaries")
+
+    tables = {
+        "statements": statements, "statement_facets": facets, "statement_aspects": aspects,
+        "themes": result.themes, "statement_themes": result.statement_themes,
+        "feedback_voice": feedback_voice, "customer_voice": customer_voice,
+        "voice_vocabulary": vocab,
+    }
+    notes = []
+    unsupported = int((status["status"] == "unsupported language").sum())
+    if unsupported:
+        notes.append(f"{unsupported:,} feedback rows are in a language other than English and "
+                     "were not analysed (status 'unsupported language' in feedback_voice).")
+    if not len(texts):
+        notes.append("no feedback text to analyse; load feedback with `rapport ingest FILE "
+                     "feedback`.")
+    run = VoiceRun(
+        mode=str(settings.get("voice.mode", mode)) if embedder is None else "custom",
+        model=chosen.name, feedback=len(feedback), statements=len(statements),
+        embedded=embedded,
+        themes=int((result.themes["level"] == 1).sum()),
+        subthemes=int((result.themes["level"] == 2).sum()),
+        emerging=result.emerging, theme_mode=result.mode,
+        codebook=str(path) if path else None,
+        languages={str(k): int(v) for k, v in status["language"].value_counts().items()},
+        statuses={str(k): int(v) for k, v in status["status"].value_counts().items()},
+        facets={str(k): int(v) for k, v in facets["facet"].value_counts().items()},
+        sentiment={str(k): int(v)
+                   for k, v in statements["sentiment_label"].value_counts().items()},
+        seconds=round(time.perf_counter() - started, 3), steps=timings, notes=notes,
+    )
+    return tables, run
+
+
+def analyze_voice(con: duckdb.DuckDBPyConnection, **options: Any) -> VoiceRun:
+    """Compute the voice tables (see `voice_frames`) and write them in one transaction, with
+    a `voice_models` record of how they were made."""
+    tables, run = voice_frames(con, **options)
+    for name, data in tables.items():
+        con.register(f"_{name}_arrow", pa.Table.from_pandas(data, preserve_index=False))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in tables:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS voice_models (analysed_at TIMESTAMP, mode VARCHAR, "
+            "model VARCHAR, theme_mode VARCHAR, codebook VARCHAR, run JSON)"
+        )
+        con.execute(
+            "INSERT INTO voice_models VALUES (?, ?, ?, ?, ?, ?)",
+            [datetime.now(UTC).replace(tzinfo=None), run.mode, run.model, run.theme_mode,
+             run.codebook, json.dumps(run.as_dict(), default=str)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in tables:
+            con.unregister(f"_{name}_arrow")
+    return run

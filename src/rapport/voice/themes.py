@@ -1,0 +1,181 @@
+"""Theme discovery without being told how many: a nearest-neighbour similarity graph of the
+statements' embeddings, cut into communities by the Leiden algorithm, then split again into
+sub-themes where a theme holds clear sub-communities."""
+
+from __future__ import annotations
+
+__all__ = ["ThemeModel", "knn_graph", "leiden"]
+
+from typing import Any
+
+import numpy as np
+
+from rapport.errors import ConfigError, NotFittedError
+
+
+def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` most similar rows of each row (cosine on normalised rows): (neighbours, sims)."""
+    n = len(vectors)
+    k = max(1, min(k, n - 1))
+    idx = np.empty((n, k), dtype=np.int64)
+    sim = np.empty((n, k), dtype=np.float32)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        s = vectors[start:stop] @ vectors.T
+        s[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        part = np.argpartition(-s, k - 1, axis=1)[:, :k]
+        idx[start:stop] = part
+        sim[start:stop] = np.take_along_axis(s, part, axis=1)
+    return idx, sim
+
+
+def _igraph() -> tuple[Any, Any]:
+    try:
+        import igraph
+        import leidenalg
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigError(
+            "theme discovery needs igraph and leidenalg; install the voice extra: "
+            "pip install 'rapport[voice]'."
+        ) from exc
+    return igraph, leidenalg
+
+
+def leiden(
+    idx: np.ndarray, sim: np.ndarray, resolution: float, seed: int
+) -> tuple[np.ndarray, float]:
+    """Communities of the neighbour graph (edge weight: cosine similarity, at least 1e-6) and
+    the partition's modularity at resolution 1."""
+    ig, la = _igraph()
+    n, k = idx.shape
+    edges = np.column_stack([np.repeat(np.arange(n), k), idx.ravel()])
+    graph = ig.Graph(n=n, edges=edges.tolist(), directed=False)
+    graph.es["weight"] = np.clip(sim.ravel().astype(np.float64), 1e-6, None).tolist()
+    graph = graph.simplify(combine_edges="max")
+    part = la.find_partition(
+        graph,
+        la.RBConfigurationVertexPartition,
+        weights="weight",
+        resolution_parameter=resolution,
+        seed=seed,
+        n_iterations=-1,
+    )
+    membership = np.asarray(part.membership, dtype=np.int64)
+    return membership, float(graph.modularity(part.membership, weights="weight"))
+
+
+class ThemeModel:
+    """Finds themes in embedded statements (scikit-learn's estimator contract).
+
+    After `fit(X)`: `labels_` (theme per row, -1 for rows in groups smaller than
+    `min_size`), `sublabels_` (sub-theme per row within its theme, -1 where the theme was not
+    split), `n_themes_`. Rows beyond `max_fit` are assigned to the nearest theme centre.
+    """
+
+    def __init__(
+        self,
+        neighbors: int = 15,
+        resolution: float = 4.0,
+        min_size: int = 5,
+        subtheme_min_size: int = 40,
+        subtheme_modularity: float = 0.3,
+        max_fit: int = 30000,
+        full_resolution_rows: int = 2000,
+        seed: int = 0,
+    ) -> None:
+        self.neighbors = neighbors
+        self.resolution = resolution
+        self.min_size = min_size
+        self.subtheme_min_size = subtheme_min_size
+        self.subtheme_modularity = subtheme_modularity
+        self.max_fit = max_fit
+        self.full_resolution_rows = full_resolution_rows
+        self.seed = seed
+
+    def _prepare(self, X: np.ndarray) -> np.ndarray:
+        centred = np.asarray(X, dtype=np.float32) - self.mean_
+        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return centred / norms
+
+    def fit(self, X: np.ndarray) -> ThemeModel:
+        X = np.asarray(X, dtype=np.float32)
+        n = len(X)
+        rng = np.random.default_rng(self.seed)
+        sample = np.sort(rng.choice(n, self.max_fit, replace=False)) if n > self.max_fit else None
+        fit_rows = X if sample is None else X[sample]
+        self.mean_ = fit_rows.mean(axis=0) if len(fit_rows) else np.zeros(X.shape[1], np.float32)
+        Z = self._prepare(fit_rows)
+        labels = np.full(len(Z), -1, dtype=np.int64)
+        if len(Z) >= max(self.min_size, 3):
+            idx, sim = knn_graph(Z, self.neighbors)
+            raw, _ = leiden(idx, sim, self.effective_resolution(len(Z)), self.seed)
+            labels = self._renumber(raw)
+        self.centres_ = self._centres(Z, labels)
+        if sample is not None:
+            full = self._nearest(self._prepare(X))
+            full[sample] = labels
+            labels = full
+            Z = self._prepare(X)
+        self.labels_ = labels
+        self.sublabels_ = self._subthemes(Z, labels)
+        self.n_themes_ = int(labels.max() + 1) if (labels >= 0).any() else 0
+        return self
+
+    def effective_resolution(self, n: int) -> float:
+        """The resolution used for `n` rows: `resolution` from `full_resolution_rows` rows up,
+        easing towards 1 (plain modularity) below, so that a small, homogeneous set of
+        statements is not cut into crumbs."""
+        weight = min(1.0, n / self.full_resolution_rows)
+        return 1.0 + (self.resolution - 1.0) * weight if self.resolution > 1 else self.resolution
+
+    def _renumber(self, raw: np.ndarray) -> np.ndarray:
+        """Themes numbered by size, largest first; groups below `min_size` become -1."""
+        counts = np.bincount(raw)
+        keep = [c for c in np.argsort(-counts, kind="stable") if counts[c] >= self.min_size]
+        mapping = np.full(len(counts), -1, dtype=np.int64)
+        mapping[keep] = np.arange(len(keep))
+        return mapping[raw]
+
+    @staticmethod
+    def _centres(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        k = int(labels.max() + 1) if (labels >= 0).any() else 0
+        centres = np.zeros((k, Z.shape[1]), dtype=np.float32)
+        for t in range(k):
+            c = Z[labels == t].mean(axis=0)
+            centres[t] = c / max(float(np.linalg.norm(c)), 1e-12)
+        return centres
+
+    def _nearest(self, Z: np.ndarray) -> np.ndarray:
+        if not len(self.centres_):
+            return np.full(len(Z), -1, dtype=np.int64)
+        return np.asarray(np.argmax(Z @ self.centres_.T, axis=1), dtype=np.int64)
+
+    def _subthemes(self, Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        sub = np.full(len(Z), -1, dtype=np.int64)
+        for t in range(int(labels.max() + 1) if (labels >= 0).any() else 0):
+            rows = np.flatnonzero(labels == t)
+            if len(rows) < self.subtheme_min_size:
+                continue
+            idx, sim = knn_graph(Z[rows], min(self.neighbors, len(rows) - 1))
+            raw, modularity = leiden(idx, sim, 1.0, self.seed)
+            counts = np.bincount(raw)
+            big = [c for c in np.argsort(-counts, kind="stable") if counts[c] >= self.min_size]
+            if modularity < self.subtheme_modularity or len(big) < 2:
+                continue
+            mapping = np.full(len(counts), -1, dtype=np.int64)
+            mapping[big] = np.arange(len(big))
+            local = mapping[raw]
+            # Members of tiny sub-groups join the nearest kept sub-theme.
+            if (local < 0).any():
+                centres = self._centres(Z[rows], local)
+                loose = local < 0
+                local[loose] = np.argmax(Z[rows][loose] @ centres.T, axis=1)
+            sub[rows] = local
+        return sub
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The nearest theme of new rows."""
+        if not hasattr(self, "centres_"):
+            raise NotFittedError("ThemeModel is not fitted; call fit() first.")
+        return self._nearest(self._prepare(np.asarray(X, dtype=np.float32)))

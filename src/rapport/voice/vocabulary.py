@@ -1,0 +1,50 @@
+"""The customers' own vocabulary: the phrases that set a theme or a customer segment apart,
+each with how many statements use it and one of them as an example."""
+
+from __future__ import annotations
+
+__all__ = ["VOCABULARY_COLUMNS", "vocabulary"]
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from rapport.voice.phrases import key_phrases
+
+VOCABULARY_COLUMNS = ("group_kind", "group_name", "rank", "phrase", "weight", "statements",
+                      "example")
+
+
+def _example(phrase: str, texts: list[str]) -> str | None:
+    pattern = re.compile(r"\b" + re.escape(phrase).replace(r"\ ", r"\W+") + r"\b", re.I)
+    found = [t for t in texts if pattern.search(t)]
+    if not found:
+        return None
+    # The shortest full sentence that uses it reads best as an example.
+    return min(found, key=lambda t: (len(t) < 15, len(t)))
+
+
+def vocabulary(
+    statements: pd.DataFrame, groupings: Mapping[str, pd.Series], top: int = 12
+) -> pd.DataFrame:
+    """Phrases per group for each grouping of statements (grouping name → a group name per
+    statement row, NaN for none); `statements` needs `text`."""
+    texts = statements["text"].tolist()
+    rows: list[dict[str, object]] = []
+    for kind, groups in groupings.items():
+        values = pd.Series(groups).reset_index(drop=True)
+        names = sorted({str(v) for v in values.dropna()})
+        if not names:
+            continue
+        code = {n: i for i, n in enumerate(names)}
+        labels = np.array([code.get(str(v), -1) if pd.notna(v) else -1 for v in values])
+        phrases = key_phrases(texts, labels, top=top, sizes=(1, 2, 3))
+        for name, i in code.items():
+            member_texts = [texts[j] for j in np.flatnonzero(labels == i)]
+            for rank, (phrase, weight, count) in enumerate(phrases.get(i, []), start=1):
+                rows.append({"group_kind": kind, "group_name": name, "rank": rank,
+                             "phrase": phrase, "weight": weight, "statements": count,
+                             "example": _example(phrase, member_texts)})
+    return pd.DataFrame(rows, columns=list(VOCABULARY_COLUMNS))
