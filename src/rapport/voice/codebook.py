@@ -90,8 +90,9 @@ def read_codebook(path: str | Path) -> Codebook:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"codebook {file} does not exist; write one with "
-                          "`rapport themes --export-codebook`.") from None
+        raise ConfigError(
+            f"codebook {file} does not exist; write one with `rapport themes --export-codebook`."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"codebook {file} is not valid TOML ({exc}); fix the line named."
@@ -122,13 +123,17 @@ def read_codebook(path: str | Path) -> Codebook:
             pinned=bool(item.get("pinned", False)),
         )
         if not (theme.examples or theme.key_phrases):
-            raise ConfigError(f"{where} ({tid}): give `examples` or `key_phrases` so that "
-                              "statements can be matched to it.")
+            raise ConfigError(
+                f"{where} ({tid}): give `examples` or `key_phrases` so that "
+                "statements can be matched to it."
+            )
         themes.append(theme)
     for theme in themes:
         if theme.parent and theme.parent not in seen:
-            raise ConfigError(f"codebook {file}, theme {theme.id}: parent {theme.parent!r} is "
-                              "not a theme id in this codebook.")
+            raise ConfigError(
+                f"codebook {file}, theme {theme.id}: parent {theme.parent!r} is "
+                "not a theme id in this codebook."
+            )
     threshold = data.get("min_similarity", 0.5)
     if not isinstance(threshold, (int, float)) or not 0 <= float(threshold) <= 1:
         raise ConfigError(f"codebook {file}: min_similarity must be a number from 0 to 1.")

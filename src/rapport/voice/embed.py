@@ -189,7 +189,7 @@ def embed_cached(
             "SELECT k.text_hash, e.vector FROM _embed_keys k JOIN text_embeddings e "
             "ON e.text_hash = k.text_hash AND e.model = ?",
             [embedder.name],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     finally:
         con.unregister("_embed_keys")
     found: dict[str, np.ndarray] = {}

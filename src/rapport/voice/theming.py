@@ -18,9 +18,24 @@ from rapport.voice.phrases import key_phrases
 from rapport.voice.themes import ThemeModel
 
 THEME_COLUMNS = (
-    "theme_id", "label", "parent_id", "level", "status", "description", "size", "share",
-    "sentiment", "negative_share", "positive_share", "first_seen", "last_seen",
-    "recent_share", "earlier_share", "trend", "key_phrases", "quotes",
+    "theme_id",
+    "label",
+    "parent_id",
+    "level",
+    "status",
+    "description",
+    "size",
+    "share",
+    "sentiment",
+    "negative_share",
+    "positive_share",
+    "first_seen",
+    "last_seen",
+    "recent_share",
+    "earlier_share",
+    "trend",
+    "key_phrases",
+    "quotes",
 )
 
 
@@ -48,8 +63,9 @@ def _label(phrases: list[tuple[str, float, int]]) -> str:
     return first
 
 
-def _quotes(rows: np.ndarray, vectors: np.ndarray, texts: Sequence[str], ids: Sequence[str],
-            n: int = 8) -> list[dict[str, str]]:
+def _quotes(
+    rows: np.ndarray, vectors: np.ndarray, texts: Sequence[str], ids: Sequence[str], n: int = 8
+) -> list[dict[str, str]]:
     centre = vectors[rows].mean(axis=0)
     closeness = vectors[rows] @ centre
     picked: list[dict[str, str]] = []
@@ -66,8 +82,9 @@ def _quotes(rows: np.ndarray, vectors: np.ndarray, texts: Sequence[str], ids: Se
     return picked
 
 
-def _trend(recent: int, earlier: int, recent_total: int, earlier_total: int) -> tuple[str, float,
-                                                                                      float]:
+def _trend(
+    recent: int, earlier: int, recent_total: int, earlier_total: int
+) -> tuple[str, float, float]:
     """rising / falling / steady / new, by a two-proportion test of the recent third of the
     period against the rest (|z| > 2 and a change of at least a third)."""
     r = recent / recent_total if recent_total else 0.0
@@ -87,7 +104,9 @@ def _trend(recent: int, earlier: int, recent_total: int, earlier_total: int) -> 
 
 
 def _summaries(
-    statements: pd.DataFrame, vectors: np.ndarray, members: dict[str, np.ndarray],
+    statements: pd.DataFrame,
+    vectors: np.ndarray,
+    members: dict[str, np.ndarray],
     meta: dict[str, dict[str, object]],
 ) -> pd.DataFrame:
     texts = statements["text"].tolist()
@@ -120,49 +139,70 @@ def _summaries(
             continue
         s = sentiment[rows_g]
         seen = ts.iloc[rows_g][valid[rows_g]] if len(rows_g) else ts.iloc[:0]
-        trend, r, e = _trend(int(recent_mask[rows_g].sum()), int(earlier_mask[rows_g].sum()),
-                             int(recent_mask.sum()), int(earlier_mask.sum()))
+        trend, r, e = _trend(
+            int(recent_mask[rows_g].sum()),
+            int(earlier_mask[rows_g].sum()),
+            int(recent_mask.sum()),
+            int(earlier_mask.sum()),
+        )
         phrases = meta[g]["phrases"]
         assert isinstance(phrases, list)
-        rows.append({
-            "theme_id": g,
-            "label": meta[g].get("name") or _label(phrases),
-            "parent_id": meta[g].get("parent") or None,
-            "level": meta[g]["level"],
-            "status": meta[g]["status"],
-            "description": meta[g].get("description", ""),
-            "size": len(rows_g),
-            "share": len(rows_g) / total if total else 0.0,
-            "sentiment": float(s.mean()) if len(s) else None,
-            "negative_share": float((s <= -0.05).mean()) if len(s) else None,
-            "positive_share": float((s >= 0.05).mean()) if len(s) else None,
-            "first_seen": seen.min() if len(seen) else pd.NaT,
-            "last_seen": seen.max() if len(seen) else pd.NaT,
-            "recent_share": r,
-            "earlier_share": e,
-            "trend": trend,
-            "key_phrases": json.dumps([p for p, _, _ in phrases]),
-            "quotes": json.dumps(_quotes(rows_g, vectors, texts, ids) if len(rows_g) else []),
-        })
+        rows.append(
+            {
+                "theme_id": g,
+                "label": meta[g].get("name") or _label(phrases),
+                "parent_id": meta[g].get("parent") or None,
+                "level": meta[g]["level"],
+                "status": meta[g]["status"],
+                "description": meta[g].get("description", ""),
+                "size": len(rows_g),
+                "share": len(rows_g) / total if total else 0.0,
+                "sentiment": float(s.mean()) if len(s) else None,
+                "negative_share": float((s <= -0.05).mean()) if len(s) else None,
+                "positive_share": float((s >= 0.05).mean()) if len(s) else None,
+                "first_seen": seen.min() if len(seen) else pd.NaT,
+                "last_seen": seen.max() if len(seen) else pd.NaT,
+                "recent_share": r,
+                "earlier_share": e,
+                "trend": trend,
+                "key_phrases": json.dumps([p for p, _, _ in phrases]),
+                "quotes": json.dumps(_quotes(rows_g, vectors, texts, ids) if len(rows_g) else []),
+            }
+        )
     out = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
     return out.sort_values(["level", "size"], ascending=[True, False], kind="stable")
 
 
-def _links(statements: pd.DataFrame, members: dict[str, np.ndarray],
-           similarity: np.ndarray) -> pd.DataFrame:
+def _links(
+    statements: pd.DataFrame, members: dict[str, np.ndarray], similarity: np.ndarray
+) -> pd.DataFrame:
     ids = statements["statement_id"].to_numpy()
-    parts = [pd.DataFrame({"statement_id": ids[rows], "theme_id": g,
-                           "similarity": similarity[rows].astype(float)})
-             for g, rows in members.items() if len(rows)]
+    parts = [
+        pd.DataFrame(
+            {"statement_id": ids[rows], "theme_id": g, "similarity": similarity[rows].astype(float)}
+        )
+        for g, rows in members.items()
+        if len(rows)
+    ]
     if not parts:
-        return pd.DataFrame({"statement_id": pd.Series(dtype=str),
-                             "theme_id": pd.Series(dtype=str),
-                             "similarity": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "statement_id": pd.Series(dtype=str),
+                "theme_id": pd.Series(dtype=str),
+                "similarity": pd.Series(dtype=float),
+            }
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-def _add_discovered(model: ThemeModel, rows: np.ndarray, prefix: str, status: str,
-                    members: dict[str, np.ndarray], meta: dict[str, dict[str, object]]) -> None:
+def _add_discovered(
+    model: ThemeModel,
+    rows: np.ndarray,
+    prefix: str,
+    status: str,
+    members: dict[str, np.ndarray],
+    meta: dict[str, dict[str, object]],
+) -> None:
     width = max(2, len(str(model.n_themes_)))
     for t in range(model.n_themes_):
         tid = f"{prefix}{t + 1:0{width}d}"
@@ -193,12 +233,21 @@ def build_themes(
         if len(statements):
             model.fit(vectors)
             _add_discovered(model, everything, "T", "discovered", members, meta)
-            similarity = np.einsum(
-                "ij,ij->i", model._prepare(vectors),
-                model.centres_[np.maximum(model.labels_, 0)],
-            ) if model.n_themes_ else similarity
-        return ThemeResult(_summaries(statements, vectors, members, meta),
-                           _links(statements, members, similarity), "discovered", 0)
+            similarity = (
+                np.einsum(
+                    "ij,ij->i",
+                    model._prepare(vectors),
+                    model.centres_[np.maximum(model.labels_, 0)],
+                )
+                if model.n_themes_
+                else similarity
+            )
+        return ThemeResult(
+            _summaries(statements, vectors, members, meta),
+            _links(statements, members, similarity),
+            "discovered",
+            0,
+        )
     if embed is None:
         raise ValueError("coding with a codebook needs the embedder")
     centres = codebook.centres(embed)
@@ -206,9 +255,14 @@ def build_themes(
     similarity = score
     for i, theme in enumerate(codebook.themes):
         members[theme.id] = everything[assigned == i]
-        meta[theme.id] = {"level": 2 if theme.parent else 1, "status": "codebook",
-                          "name": theme.name, "description": theme.description,
-                          "parent": theme.parent, "pinned": theme.pinned}
+        meta[theme.id] = {
+            "level": 2 if theme.parent else 1,
+            "status": "codebook",
+            "name": theme.name,
+            "description": theme.description,
+            "parent": theme.parent,
+            "pinned": theme.pinned,
+        }
     # A parent theme also holds its children's statements.
     for theme in codebook.themes:
         if theme.parent:
@@ -221,8 +275,12 @@ def build_themes(
         before = len(members)
         _add_discovered(model, rest, "E", "emerging", members, meta)
         emerging = len(members) - before
-    return ThemeResult(_summaries(statements, vectors, members, meta),
-                       _links(statements, members, similarity), "codebook", emerging)
+    return ThemeResult(
+        _summaries(statements, vectors, members, meta),
+        _links(statements, members, similarity),
+        "codebook",
+        emerging,
+    )
 
 
 def codebook_from_themes(themes: pd.DataFrame, min_similarity: float = 0.5) -> Codebook:
@@ -230,10 +288,14 @@ def codebook_from_themes(themes: pd.DataFrame, min_similarity: float = 0.5) -> C
     out = []
     for row in themes.itertuples(index=False):
         quotes = json.loads(str(row.quotes) or "[]")
-        out.append(CodebookTheme(
-            id=str(row.theme_id), name=str(row.label), description=str(row.description or ""),
-            examples=[q["text"] for q in quotes],
-            key_phrases=list(json.loads(str(row.key_phrases) or "[]"))[:6],
-            parent=str(row.parent_id) if isinstance(row.parent_id, str) else "",
-        ))
+        out.append(
+            CodebookTheme(
+                id=str(row.theme_id),
+                name=str(row.label),
+                description=str(row.description or ""),
+                examples=[q["text"] for q in quotes],
+                key_phrases=list(json.loads(str(row.key_phrases) or "[]"))[:6],
+                parent=str(row.parent_id) if isinstance(row.parent_id, str) else "",
+            )
+        )
     return Codebook(themes=out, min_similarity=min_similarity)

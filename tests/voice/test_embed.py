@@ -1,0 +1,105 @@
+"""Embeddings: normalised vectors, cached in the store by text hash (re-analysis embeds
+nothing twice), and the fast static model distilled locally from MiniLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from rapport.errors import ConfigError
+from rapport.voice.embed import (
+    FAST_MODEL,
+    MiniLMEmbedder,
+    StaticEmbedder,
+    embed_cached,
+    get_embedder,
+    text_hash,
+)
+
+
+class Counting:
+    """A real encoder that counts the texts it was asked to embed."""
+
+    def __init__(self, inner: MiniLMEmbedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return self.inner.encode(texts)
+
+
+def test_minilm_vectors_are_normalised_and_keep_order(minilm: MiniLMEmbedder) -> None:
+    texts = ["my card has not arrived", "a much longer sentence " * 10, "", "card not here"]
+    vectors = minilm.encode(texts)
+    assert vectors.shape == (4, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors[[0, 1, 3]], axis=1), 1.0, atol=1e-5)
+    # Sorting by length inside encode must not shuffle rows.
+    assert vectors[0] @ vectors[3] > vectors[0] @ vectors[1]
+    np.testing.assert_allclose(vectors[0], minilm.encode([texts[0]])[0], atol=1e-5)
+
+
+def test_cache_embeds_each_text_once(tmp_path: Path, minilm: MiniLMEmbedder) -> None:
+    con = duckdb.connect(str(tmp_path / "cache.duckdb"))
+    counting = Counting(minilm)
+    texts = ["late again", "lost my bag", "late again", "great crew"]
+    first, new = embed_cached(con, counting, texts)
+    assert new == 3 and sorted(counting.seen) == ["great crew", "late again", "lost my bag"]
+    second, new = embed_cached(con, counting, [*texts, "a new one"])
+    assert new == 1 and counting.seen[-1] == "a new one"
+    np.testing.assert_allclose(first, second[:4], atol=1e-6)
+    stored = con.execute("SELECT count(*), min(model) FROM text_embeddings").fetchone()
+    assert stored == (4, minilm.name)
+    assert len(text_hash("x")) == 32 and text_hash("x") != text_hash("x ")
+
+
+@pytest.fixture(scope="session")
+def static(tmp_path_factory: pytest.TempPathFactory) -> StaticEmbedder:
+    folder = tmp_path_factory.mktemp("models") / FAST_MODEL
+    model = StaticEmbedder(folder)
+    model.encode(["build it"])  # distils from the packaged MiniLM the first time
+    return model
+
+
+def test_static_model_is_built_once_and_reloaded(static: StaticEmbedder) -> None:
+    assert (static.path / "model.safetensors").exists()
+    again = StaticEmbedder(static.path)
+    v1 = static.encode(["refund my ticket please"])
+    v2 = again.encode(["refund my ticket please"])
+    np.testing.assert_allclose(v1, v2, atol=1e-6)
+    assert v1.shape == (1, 256)
+    np.testing.assert_allclose(np.linalg.norm(v1), 1.0, atol=1e-5)
+
+
+def test_static_model_keeps_most_of_minilms_neighbours(
+    static: StaticEmbedder, banking77: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    frame, accurate = banking77
+    rows = np.random.default_rng(0).choice(len(frame), 2000, replace=False)
+    fast = static.encode(frame["text"].iloc[rows].tolist())
+    slow = accurate[rows]
+    labels = frame["category"].to_numpy()[rows]
+
+    def neighbour_accuracy(v: np.ndarray) -> float:
+        s = v @ v.T
+        np.fill_diagonal(s, -np.inf)
+        return float((labels[np.argmax(s, axis=1)] == labels).mean())
+
+    # The nearest other question has the same intent: MiniLM about 0.8, the static model less
+    # but far above chance (1/77).
+    slow_acc, fast_acc = neighbour_accuracy(slow), neighbour_accuracy(fast)
+    assert slow_acc > 0.7
+    assert fast_acc > 0.45
+    assert fast_acc > 0.6 * slow_acc
+
+
+def test_unknown_mode_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="use 'accurate' or 'fast'"):
+        get_embedder("quick")
+    assert get_embedder("fast").name == FAST_MODEL
