@@ -349,8 +349,8 @@ class Workspace:
         counts = self._con.execute(
             "SELECT (SELECT count(*) FROM transactions), "
             "(SELECT count(*) FROM feedback WHERE text IS NOT NULL)"
-        ).fetchone()
-        n_tx, n_text = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+        ).fetchall()
+        n_tx, n_text = (int(counts[0][0]), int(counts[0][1])) if counts else (0, 0)
         if not n_tx and not (voice and n_text):
             raise NotAnalyzedError(
                 "there is nothing to analyse: load transactions or feedback first with "

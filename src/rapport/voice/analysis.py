@@ -23,14 +23,21 @@ from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector
 from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
+from rapport.voice.sentiment_head import HEAD_ENCODERS
 from rapport.voice.statements import split_feedback
 from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
 
 VOICE_TABLES = (
-    "statements", "statement_facets", "statement_aspects", "themes", "statement_themes",
-    "feedback_voice", "customer_voice", "voice_vocabulary",
+    "statements",
+    "statement_facets",
+    "statement_aspects",
+    "themes",
+    "statement_themes",
+    "feedback_voice",
+    "customer_voice",
+    "voice_vocabulary",
 )
 
 Progress = Callable[[str], None]
@@ -63,7 +70,7 @@ class VoiceRun:
 
 
 def _label(scores: np.ndarray) -> list[str]:
-    return SentimentScorer().labels(scores)
+    return SentimentScorer().fit().labels(scores)
 
 
 def _codebook_path(store_dir: Path | None, codebook: str | Path | None) -> Path | None:
@@ -82,36 +89,32 @@ def _competitors(competitors: Sequence[str] | None) -> list[str]:
     return [c.strip() for c in raw.split(",") if c.strip()]
 
 
-def _customer_voice(statements: pd.DataFrame, facets: pd.DataFrame,
-                    links: pd.DataFrame, themes: pd.DataFrame) -> pd.DataFrame:
-    known = statements[statements["customer_id"].notna()]
-    if known.empty:
-        return pd.DataFrame(columns=["customer_id", "feedback", "statements", "sentiment",
-                                     "first_said", "last_said", "facets", "themes"])
-    base = known.groupby("customer_id").agg(
-        feedback=("feedback_id", "nunique"), statements=("statement_id", "size"),
-        sentiment=("sentiment", "mean"), first_said=("ts", "min"), last_said=("ts", "max"),
-    )
-    who = known.set_index("statement_id")["customer_id"]
-    fac = facets.assign(customer_id=facets["statement_id"].map(who)).dropna(
-        subset=["customer_id"])
-    fac_counts = fac.groupby(["customer_id", "facet"]).size()
-    facet_json = {cid: json.dumps({str(f): int(n) for f, n in grp.droplevel(0).items()})
-                  for cid, grp in fac_counts.groupby(level=0)}
-    level1 = set(themes.loc[themes["level"] == 1, "theme_id"])
-    names = dict(zip(themes["theme_id"], themes["label"], strict=True))
-    top = links[links["theme_id"].isin(level1)].assign(
-        customer_id=lambda d: d["statement_id"].map(who)).dropna(subset=["customer_id"])
-    theme_counts = top.groupby(["customer_id", "theme_id"]).size()
-    theme_json = {
-        cid: json.dumps([{"theme_id": t, "label": names.get(t), "statements": int(n)}
-                         for t, n in grp.droplevel(0).sort_values(ascending=False)
-                         .head(5).items()])
-        for cid, grp in theme_counts.groupby(level=0)
-    }
-    base["facets"] = [facet_json.get(c, "{}") for c in base.index]
-    base["themes"] = [theme_json.get(c, "[]") for c in base.index]
-    return base.reset_index()
+_CUSTOMER_VOICE = """
+CREATE OR REPLACE TABLE customer_voice AS
+WITH said AS (
+    SELECT customer_id, count(DISTINCT feedback_id) AS feedback, count(*) AS statements,
+           avg(sentiment) AS sentiment, min(ts) AS first_said, max(ts) AS last_said
+    FROM statements WHERE customer_id IS NOT NULL GROUP BY customer_id),
+facet_counts AS (
+    SELECT customer_id, CAST(json_group_object(facet, n) AS VARCHAR) AS facets
+    FROM (SELECT s.customer_id, f.facet, count(*) AS n
+          FROM statement_facets f JOIN statements s USING (statement_id)
+          WHERE s.customer_id IS NOT NULL GROUP BY ALL)
+    GROUP BY customer_id),
+theme_counts AS (
+    SELECT customer_id,
+           CAST(to_json(list({'theme_id': theme_id, 'label': label, 'statements': n}
+                             ORDER BY n DESC, theme_id)[1:5]) AS VARCHAR) AS themes
+    FROM (SELECT s.customer_id, t.theme_id, t.label, count(*) AS n
+          FROM statement_themes st JOIN statements s USING (statement_id)
+          JOIN themes t ON t.theme_id = st.theme_id AND t.level = 1
+          WHERE s.customer_id IS NOT NULL GROUP BY ALL)
+    GROUP BY customer_id)
+SELECT said.*, coalesce(facet_counts.facets, '{}') AS facets,
+       coalesce(theme_counts.themes, '[]') AS themes
+FROM said LEFT JOIN facet_counts USING (customer_id) LEFT JOIN theme_counts USING (customer_id)
+ORDER BY customer_id
+"""
 
 
 def voice_frames(
@@ -124,8 +127,9 @@ def voice_frames(
     competitors: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> tuple[dict[str, pd.DataFrame], VoiceRun]:
-    """Compute every voice table from `feedback` (embeddings are cached in the store as a
-    side effect); nothing else is written."""
+    """Compute the voice tables from `feedback` (embeddings are cached in the store as a
+    side effect; `customer_voice` is summarised in SQL when written); nothing else is
+    written."""
     step = progress or (lambda _s: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -151,26 +155,42 @@ def voice_frames(
     lap("embed")
 
     step("sentiment and aspects")
-    scores = SentimentScorer().score(texts, vectors) if texts else np.zeros(0)
+    scorer = SentimentScorer().fit()
+    if texts and chosen.name in HEAD_ENCODERS:  # a head on the embeddings, trained once a process
+        scorer.fit_head(lambda batch: embed_cached(con, chosen, batch)[0], chosen.name)
+    scores = scorer.score(texts, vectors) if texts else np.zeros(0)
     statements["sentiment"] = np.asarray(scores, dtype=float)
     statements["sentiment_label"] = _label(statements["sentiment"].to_numpy())
     aspect_rows = [
-        {"statement_id": sid, "aspect": a.aspect, "sentiment": float(a.score),
-         "start": int(a.start), "end": int(a.end)}
+        {
+            "statement_id": sid,
+            "aspect": a.aspect,
+            "sentiment": float(a.score),
+            "start": int(a.start),
+            "end": int(a.end),
+        }
         for sid, text in zip(statements["statement_id"], texts, strict=True)
         for a in aspect_sentiments(text)
     ]
-    aspects = pd.DataFrame(aspect_rows, columns=["statement_id", "aspect", "sentiment",
-                                                 "start", "end"])
+    aspects = pd.DataFrame(
+        aspect_rows, columns=["statement_id", "aspect", "sentiment", "start", "end"]
+    )
     lap("sentiment")
 
     step("facets")
     detector = FacetDetector(competitors=_competitors(competitors)).fit(chosen.encode)
     hits = detector.detect(texts, vectors) if texts else []
     facets = pd.DataFrame(
-        [{"statement_id": sid, "facet": h.facet, "confidence": float(h.confidence),
-          "evidence": h.evidence}
-         for sid, found in zip(statements["statement_id"], hits, strict=True) for h in found],
+        [
+            {
+                "statement_id": sid,
+                "facet": h.facet,
+                "confidence": float(h.confidence),
+                "evidence": h.evidence,
+            }
+            for sid, found in zip(statements["statement_id"], hits, strict=True)
+            for h in found
+        ],
         columns=["statement_id", "facet", "confidence", "evidence"],
     )
     lap("facets")
@@ -189,60 +209,73 @@ def voice_frames(
 
     step("vocabulary and customer summaries")
     per_feedback = statements.groupby("feedback_id")["sentiment"].mean()
-    feedback_voice = feedback[["feedback_id", "customer_id", "ts", "kind", "rating",
-                               "rating_scale"]].merge(status, on="feedback_id", how="left")
+    feedback_voice = feedback[
+        ["feedback_id", "customer_id", "ts", "kind", "rating", "rating_scale"]
+    ].merge(status, on="feedback_id", how="left")
     feedback_voice["sentiment"] = feedback_voice["feedback_id"].map(per_feedback)
     feedback_voice["sentiment_label"] = [
         None if pd.isna(s) else lab
-        for s, lab in zip(feedback_voice["sentiment"],
-                          _label(feedback_voice["sentiment"].fillna(0).to_numpy()), strict=True)
+        for s, lab in zip(
+            feedback_voice["sentiment"],
+            _label(feedback_voice["sentiment"].fillna(0).to_numpy()),
+            strict=True,
+        )
     ]
     groupings: dict[str, pd.Series] = {}
     level1 = result.themes.loc[result.themes["level"] == 1, ["theme_id", "label"]]
     leaf = result.statement_themes.merge(level1, on="theme_id")
     groupings["theme"] = statements["statement_id"].map(
-        leaf.drop_duplicates("statement_id").set_index("statement_id")["label"])
+        leaf.drop_duplicates("statement_id").set_index("statement_id")["label"]
+    )
     has_behavior = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customer_behavior'"
-    ).fetchone()
-    if has_behavior and has_behavior[0]:
-        behavior = con.execute(
-            "SELECT customer_id, stage, rfm_segment FROM customer_behavior").df()
+    ).fetchall()
+    if has_behavior and has_behavior[0][0]:
+        behavior = con.execute("SELECT customer_id, stage, rfm_segment FROM customer_behavior").df()
         by_customer = behavior.set_index("customer_id")
         groupings["stage"] = statements["customer_id"].map(by_customer["stage"])
         groupings["rfm_segment"] = statements["customer_id"].map(by_customer["rfm_segment"])
     vocab = vocabulary(statements, groupings)
-    customer_voice = _customer_voice(statements, facets, result.statement_themes, result.themes)
     lap("summaries")
 
     tables = {
-        "statements": statements, "statement_facets": facets, "statement_aspects": aspects,
-        "themes": result.themes, "statement_themes": result.statement_themes,
-        "feedback_voice": feedback_voice, "customer_voice": customer_voice,
+        "statements": statements,
+        "statement_facets": facets,
+        "statement_aspects": aspects,
+        "themes": result.themes,
+        "statement_themes": result.statement_themes,
+        "feedback_voice": feedback_voice,
         "voice_vocabulary": vocab,
     }
     notes = []
     unsupported = int((status["status"] == "unsupported language").sum())
     if unsupported:
-        notes.append(f"{unsupported:,} feedback rows are in a language other than English and "
-                     "were not analysed (status 'unsupported language' in feedback_voice).")
+        notes.append(
+            f"{unsupported:,} feedback rows are in a language other than English and "
+            "were not analysed (status 'unsupported language' in feedback_voice)."
+        )
     if not len(texts):
-        notes.append("no feedback text to analyse; load feedback with `rapport ingest FILE "
-                     "feedback`.")
+        notes.append(
+            "no feedback text to analyse; load feedback with `rapport ingest FILE feedback`."
+        )
     run = VoiceRun(
         mode=str(settings.get("voice.mode", mode)) if embedder is None else "custom",
-        model=chosen.name, feedback=len(feedback), statements=len(statements),
+        model=chosen.name,
+        feedback=len(feedback),
+        statements=len(statements),
         embedded=embedded,
         themes=int((result.themes["level"] == 1).sum()),
         subthemes=int((result.themes["level"] == 2).sum()),
-        emerging=result.emerging, theme_mode=result.mode,
+        emerging=result.emerging,
+        theme_mode=result.mode,
         codebook=str(path) if path else None,
         languages={str(k): int(v) for k, v in status["language"].value_counts().items()},
         statuses={str(k): int(v) for k, v in status["status"].value_counts().items()},
         facets={str(k): int(v) for k, v in facets["facet"].value_counts().items()},
-        sentiment={str(k): int(v)
-                   for k, v in statements["sentiment_label"].value_counts().items()},
-        seconds=round(time.perf_counter() - started, 3), steps=timings, notes=notes,
+        sentiment={str(k): int(v) for k, v in statements["sentiment_label"].value_counts().items()},
+        seconds=round(time.perf_counter() - started, 3),
+        steps=timings,
+        notes=notes,
     )
     return tables, run
 
@@ -257,14 +290,21 @@ def analyze_voice(con: duckdb.DuckDBPyConnection, **options: Any) -> VoiceRun:
     try:
         for name in tables:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
+        con.execute(_CUSTOMER_VOICE)
         con.execute(
             "CREATE TABLE IF NOT EXISTS voice_models (analysed_at TIMESTAMP, mode VARCHAR, "
             "model VARCHAR, theme_mode VARCHAR, codebook VARCHAR, run JSON)"
         )
         con.execute(
             "INSERT INTO voice_models VALUES (?, ?, ?, ?, ?, ?)",
-            [datetime.now(UTC).replace(tzinfo=None), run.mode, run.model, run.theme_mode,
-             run.codebook, json.dumps(run.as_dict(), default=str)],
+            [
+                datetime.now(UTC).replace(tzinfo=None),
+                run.mode,
+                run.model,
+                run.theme_mode,
+                run.codebook,
+                json.dumps(run.as_dict(), default=str),
+            ],
         )
         con.execute("COMMIT")
     except BaseException:

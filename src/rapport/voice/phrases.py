@@ -104,8 +104,11 @@ def key_phrases(
                 break
             phrase = str(names[j])
             # Skip a phrase contained in (or containing) one already picked with similar use.
-            if any(phrase in p or p in phrase for p, _, c in picked if abs(c - counts[i, j]) <=
-                   0.25 * max(c, 1)):
+            if any(
+                phrase in p or p in phrase
+                for p, _, c in picked
+                if abs(c - counts[i, j]) <= 0.25 * max(c, 1)
+            ):
                 continue
             picked.append((phrase, float(weight[i, j]), int(counts[i, j])))
         out[gid] = picked

@@ -15,22 +15,31 @@ from rapport.errors import ConfigError, NotAnalyzedError
 from rapport.voice.codebook import write_codebook
 from rapport.voice.theming import codebook_from_themes
 
-FACETS = ("job", "pain", "value", "hope", "fear", "perception", "competitor", "suggestion",
-          "praise", "intent")
+FACETS = (
+    "job",
+    "pain",
+    "value",
+    "hope",
+    "fear",
+    "perception",
+    "competitor",
+    "suggestion",
+    "praise",
+    "intent",
+)
 
 
 def _require(con: duckdb.DuckDBPyConnection, table: str) -> None:
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchone()
-    if not found or not found[0]:
+    ).fetchall()
+    if not found or not found[0][0]:
         raise NotAnalyzedError(
             f"{table} has not been built yet: load feedback, then run `rapport analyze`."
         )
 
 
-def _records(con: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str,
-                                                                                          Any]]:
+def _records(con: duckdb.DuckDBPyConnection, query: str, params: list[Any]) -> list[dict[str, Any]]:
     cur = con.execute(query, params)
     names = [d[0] for d in cur.description or []]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -45,8 +54,12 @@ def _theme_record(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def themes(
-    con: duckdb.DuckDBPyConnection, *, level: int | None = None, status: str | None = None,
-    parent: str | None = None, limit: int | None = None,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    level: int | None = None,
+    status: str | None = None,
+    parent: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Themes, largest first (top-level before sub-themes)."""
     _require(con, "themes")
@@ -62,8 +75,9 @@ def themes(
         params.append(parent)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     tail = f"LIMIT {int(limit)}" if limit else ""
-    rows = _records(con, f"SELECT * FROM themes {clause} ORDER BY level, size DESC, theme_id "
-                         f"{tail}", params)
+    rows = _records(
+        con, f"SELECT * FROM themes {clause} ORDER BY level, size DESC, theme_id {tail}", params
+    )
     return [_theme_record(r) for r in rows]
 
 
@@ -72,19 +86,27 @@ def find_theme(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
     _require(con, "themes")
     rows = _records(con, "SELECT * FROM themes WHERE lower(theme_id) = lower(?)", [key])
     if not rows:
-        rows = _records(con, "SELECT * FROM themes WHERE label ILIKE ? ORDER BY level, size DESC",
-                        [f"%{key.strip()}%"])
+        rows = _records(
+            con,
+            "SELECT * FROM themes WHERE label ILIKE ? ORDER BY level, size DESC",
+            [f"%{key.strip()}%"],
+        )
     if not rows:
-        known = _records(con, "SELECT theme_id, label FROM themes WHERE level = 1 "
-                              "ORDER BY size DESC LIMIT 8", [])
+        known = _records(
+            con, "SELECT theme_id, label FROM themes WHERE level = 1 ORDER BY size DESC LIMIT 8", []
+        )
         hint = "; ".join(f"{r['theme_id']} {r['label']}" for r in known)
-        raise ConfigError(f"no theme matches {key!r}; list them with `rapport themes` "
-                          f"(largest: {hint}).")
+        raise ConfigError(
+            f"no theme matches {key!r}; list them with `rapport themes` (largest: {hint})."
+        )
     return _theme_record(rows[0])
 
 
 def quotes(
-    con: duckdb.DuckDBPyConnection, theme: str, *, limit: int = 20,
+    con: duckdb.DuckDBPyConnection,
+    theme: str,
+    *,
+    limit: int = 20,
     sentiment: str | None = None,
 ) -> dict[str, Any]:
     """A theme and its statements in the customers' words, most typical first."""
@@ -108,19 +130,32 @@ def quotes(
 
 
 def facets(
-    con: duckdb.DuckDBPyConnection, facet: str | None = None, *, limit: int = 20,
+    con: duckdb.DuckDBPyConnection,
+    facet: str | None = None,
+    *,
+    limit: int = 20,
     customer_id: str | None = None,
 ) -> dict[str, Any]:
     """Without `facet`: how many statements carry each facet. With it: those statements,
     with the words that show it (evidence), most confident first."""
     _require(con, "statement_facets")
     if facet is None:
-        counts = {r["facet"]: r for r in _records(
-            con, "SELECT facet, count(*) AS statements, count(DISTINCT s.customer_id) AS "
-                 "customers, round(avg(s.sentiment), 3) AS sentiment FROM statement_facets f "
-                 "JOIN statements s USING (statement_id) GROUP BY facet", [])}
-        return {"facets": [counts.get(f, {"facet": f, "statements": 0, "customers": 0,
-                                          "sentiment": None}) for f in FACETS]}
+        counts = {
+            r["facet"]: r
+            for r in _records(
+                con,
+                "SELECT facet, count(*) AS statements, count(DISTINCT s.customer_id) AS "
+                "customers, round(avg(s.sentiment), 3) AS sentiment FROM statement_facets f "
+                "JOIN statements s USING (statement_id) GROUP BY facet",
+                [],
+            )
+        }
+        return {
+            "facets": [
+                counts.get(f, {"facet": f, "statements": 0, "customers": 0, "sentiment": None})
+                for f in FACETS
+            ]
+        }
     if facet not in FACETS:
         raise ConfigError(f"unknown facet {facet!r}; facets are: {', '.join(FACETS)}.")
     params: list[Any] = [facet]
@@ -141,7 +176,9 @@ def facets(
 
 
 def vocabulary(
-    con: duckdb.DuckDBPyConnection, kind: str | None = None, group: str | None = None,
+    con: duckdb.DuckDBPyConnection,
+    kind: str | None = None,
+    group: str | None = None,
     top: int = 12,
 ) -> list[dict[str, Any]]:
     """The customers' phrases per theme, ladder stage or RFM segment."""
@@ -153,8 +190,12 @@ def vocabulary(
     if group:
         where.append("group_name ILIKE ?")
         params.append(f"%{group}%")
-    return _records(con, f"SELECT * FROM voice_vocabulary WHERE {' AND '.join(where)} "
-                         "ORDER BY group_kind, group_name, rank", params)
+    return _records(
+        con,
+        f"SELECT * FROM voice_vocabulary WHERE {' AND '.join(where)} "
+        "ORDER BY group_kind, group_name, rank",
+        params,
+    )
 
 
 def export_codebook(con: duckdb.DuckDBPyConnection, path: str | Path) -> dict[str, Any]:

@@ -26,11 +26,21 @@ def split_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the `feedback` rows (feedback_id, customer_id, account_id, ts, text, …) into
     statements. Returns (statements, feedback_status); statement texts are redacted."""
     statement_rows: dict[str, list[object]] = {
-        "statement_id": [], "feedback_id": [], "customer_id": [], "account_id": [], "ts": [],
-        "position": [], "start": [], "end": [], "text": [],
+        "statement_id": [],
+        "feedback_id": [],
+        "customer_id": [],
+        "account_id": [],
+        "ts": [],
+        "position": [],
+        "start": [],
+        "end": [],
+        "text": [],
     }
     status_rows: dict[str, list[object]] = {
-        "feedback_id": [], "language": [], "status": [], "statements": [],
+        "feedback_id": [],
+        "language": [],
+        "status": [],
+        "statements": [],
     }
     ids: Sequence[str] = feedback["feedback_id"].astype(str).tolist()
     texts = feedback["text"].tolist()

@@ -13,8 +13,15 @@ import pandas as pd
 
 from rapport.voice.phrases import key_phrases
 
-VOCABULARY_COLUMNS = ("group_kind", "group_name", "rank", "phrase", "weight", "statements",
-                      "example")
+VOCABULARY_COLUMNS = (
+    "group_kind",
+    "group_name",
+    "rank",
+    "phrase",
+    "weight",
+    "statements",
+    "example",
+)
 
 
 def _example(phrase: str, texts: list[str]) -> str | None:
@@ -44,7 +51,15 @@ def vocabulary(
         for name, i in code.items():
             member_texts = [texts[j] for j in np.flatnonzero(labels == i)]
             for rank, (phrase, weight, count) in enumerate(phrases.get(i, []), start=1):
-                rows.append({"group_kind": kind, "group_name": name, "rank": rank,
-                             "phrase": phrase, "weight": weight, "statements": count,
-                             "example": _example(phrase, member_texts)})
+                rows.append(
+                    {
+                        "group_kind": kind,
+                        "group_name": name,
+                        "rank": rank,
+                        "phrase": phrase,
+                        "weight": weight,
+                        "statements": count,
+                        "example": _example(phrase, member_texts),
+                    }
+                )
     return pd.DataFrame(rows, columns=list(VOCABULARY_COLUMNS))

@@ -1,0 +1,447 @@
+"""The hand-written cue phrases and prototype sentences behind the facet detector.
+
+Holds `CueGroup` (patterns that share a confidence and a negation rule), `CUES` (the cue groups of
+each facet), the unnamed-competitor and competitor-switching phrases, and `PROTOTYPES` (a few
+sentences per facet for the optional embedding match). Patterns are regular-expression fragments
+written in lower case and matched as whole words against the lower-cased statement in which
+punctuation other than `' ’ # @ & $ % +` reads as a space (so "re-order" is written "re order");
+they use only non-capturing groups. Nothing here is tied to one industry: airlines, clothing,
+banking, retail and software customers are all meant to be covered.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CUES", "PROTOTYPES", "SWITCH_TO_NAMED", "CueGroup"]
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CueGroup:
+    """Cue patterns with one confidence; `negatable` cues are dropped when a negator precedes
+    them in the same clause ("not worried", "I don't love it")."""
+
+    confidence: float
+    patterns: tuple[str, ...]
+    negatable: bool = True
+
+
+# Words that qualify a purchase, used by several facets.
+_BUY = r"(?:buy|buying|order|ordering|shop|shopping|purchase|purchasing|use|using|fly|flying|book"
+_BUY += r"|booking|bank|banking|stay|staying|come|coming|visit|visiting|do business|deal)"
+_FIT_ADJ = r"(?:small|short|long|large|big|tight|loose|snug|baggy|boxy|wide|narrow|low|high|thin)"
+_FIT_ADJ_ER = r"(?:smaller|shorter|longer|larger|bigger|tighter|looser|wider|narrower|lower|higher)"
+_COMPANY_NOUN = (
+    r"(?:airline|airlines|carrier|company|companies|bank|banks|brand|brands|store|stores|shop"
+    r"|shops|retailer|retailers|merchant|merchants|provider|providers|business|businesses"
+    r"|service|services|app|apps|vendor|vendors|supplier|suppliers|site|sites|website|websites"
+    r"|platform|platforms|operator|operators|insurer|insurers|hotel|hotels|restaurant"
+    r"|restaurants|product|products|tool|tools|label|labels|designer|designers|firm|firms)"
+)
+_OCCASION = (
+    r"(?:wedding|weddings|funeral|honeymoon|vacation|vacay|vaca|holiday|holidays|trip|business"
+    r" trip|work trip|conference|interview|job interview|meeting|party|parties|birthday"
+    r"|anniversary|anni|graduation|reunion|cruise|shower|baby shower|bridal shower|date night"
+    r"|date|prom|gala|event|occasion|ceremony|christening|baptism|concert|festival|move|moving"
+    r"|commute|office|work|job|daughter|son|kids|children|wife|husband|mom|mother|dad|father"
+    r"|family|parents|baby|grandkids|team|staff|employees|clients|customers|students|class"
+    r"|school|business|company|shop|store|startup|salary|rent|mortgage|tuition|studies)"
+)
+
+CUES: dict[str, tuple[CueGroup, ...]] = {
+    "job": (
+        CueGroup(
+            0.85,
+            negatable=False,
+            patterns=(
+                rf"for (?:my|our|a|an|the|his|her|their|this|that|your) (?:\w+ ){{0,2}}{_OCCASION}",
+                r"(?:my|our) (?:\w+ ){0,2}(?:wedding|funeral|honeymoon|vacation|anni\w* trip"
+                r"|business trip|work trip|birthday|anniversary|graduation|reunion)",
+                r"(?:to|for) (?:wear|use|take|bring|carry) (?:it |them |this |these )?(?:to|at|for|"
+                r"on|in) (?:work|the office|church|weddings?|parties|a wedding|a party|school"
+                r"|events?|dinner|the beach|interviews?|meetings?)",
+                r"(?:for|to|at|from) (?:work|the office)",
+                r"business (?:trip|travel)|biz travel|work travel|on business",
+                r"(?:need|needs|needed) (?:it|this|them|one|something) (?:to|for)",
+                r"(?:i|we) (?:use|used|will use|need|want) (?:it|this|them|these|the \w+"
+                r"|your \w+|my \w+|our \w+) (?:for|to)",
+                r"(?:planning|plan|plans|planned) (?:to|on|for)",
+                r"(?:i|we) (?:need|needed|want) to (?:get|be|go|fly|travel|make it|send"
+                r"|pay|transfer|move|visit|attend|see)",
+                r"(?:visit|visiting|see|seeing) (?:my|our) \w+",
+                r"(?:get|getting|got|go|going) (?:me |us )?(?:home|back home) (?:for|in time|to)",
+                r"in time for",
+                r"(?:while|when|for) (?:i'm |i am |we're |we are )?(?:travel\w*|abroad|overseas"
+                r"|on holiday|on vacation|away)",
+                r"(?:travel\w*|living|live|moving|move|studying) (?:abroad|overseas)",
+                r"(?:my|our) (?:salary|wages|pay|paycheck|pension|rent|mortgage|tuition)",
+                r"account for (?:my|our) \w+",
+                r"(?:maternity|pregnan\w*|post ?partum|nursing|breastfeeding)",
+                r"(?:i was|i'm|i am|we were|we are) (?:looking|shopping|searching) for",
+                r"(?:i'm|i am|we're|we are|i'll be|we'll be) (?:\w+ )?(?:on holiday|on vacation"
+                r"|travel\w*|abroad|overseas|away on)",
+            ),
+        ),
+        CueGroup(
+            0.6,
+            (
+                r"(?:wedding|funeral|honeymoon|vacation|anniversary|conference|interview"
+                r"|graduation)",
+                r"perfect for a \w+ \w+ in \w+",
+            ),
+        ),
+    ),
+    "pain": (
+        CueGroup(
+            0.85,
+            (
+                r"delay\w*|late flight\w*|(?:\d+ )?(?:hours?|hrs?|mins?|minutes) late|running late",
+                r"cancell?ed(?! flighting)|cancell?ation",
+                r"lost|missing(?! you)|misplaced"
+                r"|missed(?: my| our| the)? (?:flight|connection|bus|train)",
+                r"on hold|(?:still|been|keep|kept|long|forever) (?:waiting|wait)|wait(?:ed|ing)? "
+                r"(?:for )?(?:\d+|an?|two|three|several|over|almost|more than) (?:\w+ )?"
+                r"(?:hours?|hrs?|mins?|minutes|days|weeks)",
+                r"stuck|stranded|trapped|sitting on the (?:tarmac|ground|runway|plane)",
+                r"rude|unhelpful|unprofessional|incompetent|useless|insulted|ignored|hung up",
+                r"broken|broke|damaged|ripped|torn|tore|stain\w*|faded|pilling|pilled|unraveled"
+                r"|shr[ua]nk|fell apart|falls? apart|defective|faulty|crash\w*|glitch\w*|bug\w*",
+                r"(?:over)?charged|overcharge\w*|double charged|extra (?:fee|charge|cost)s?"
+                r"|hidden fees?|unexpected fees?|fee|fees",
+                r"declined|rejected|refused|denied|blocked|frozen|locked out|suspended",
+                r"fraud\w*|stolen|scam\w*|hacked|compromised|unauthori[sz]ed",
+                r"terrible|horrible|awful|horrendous|atrocious|dreadful|pathetic|ridiculous"
+                r"|unacceptable|disgusting|disgrace\w*|shameful|ashamed|appalling|worst|sucks?"
+                r"|lousy|poor\w*|bad|worse|rotten|crappy|crap|shitty|shit",
+                r"disappoint\w*|frustrat\w*|annoy\w*|upset|angry|furious|livid|fed up|sick of"
+                r"|tired of|unhappy|not happy|dissatisfied|irritat\w*|sad|sadly|unfortunately"
+                r"|regret\w*|gripe|complain\w*|downside|drawback|flaw\w*",
+                r"problem|problems|issue|issues|trouble|error|errors|mistake|mistakes|fail\w*"
+                r"|#\w*fail\w*|mess|messed up|screwed up|nightmare|hassle|joke|wrong",
+                r"itchy|itch|scratchy|see through|sheer|unflattering|unshapely|shapeless"
+                r"|frumpy|drab|boxy|bulky|clingy|stiff|flimsy|cheap(?:ly)?(?: made| looking)?"
+                r"|strange|weird"
+                r"|odd|awkward|uncomfortable|unwearable|lacks|lacking|gaping|gapes|bunch\w*",
+                rf"(?:too|overly|way too|a bit|a little|slightly|kind of|really|very|so)"
+                rf" {_FIT_ADJ}",
+                rf"runs? {_FIT_ADJ}|(?:sized|size|go|went|going) (?:up|down)"
+                rf"|on the {_FIT_ADJ} side|{_FIT_ADJ_ER} than (?:i'd|i would|i) (?:like|liked"
+                rf"|prefer|expected|wanted)",
+                r"forced to|no choice|not enough",
+                r"scared my money|money is gone",
+            ),
+        ),
+        CueGroup(
+            0.85,
+            (
+                r"(?:not|isn't|is not|wasn't|aren't|doesn't|does not|didn't|did not|won't|can't"
+                r"|cannot|couldn't|still not|never|hasn't|has not|haven't|have not) (?:\w+ )?"
+                r"(?:work\w*|arrived?|received?|come through|came through|gone through|go through"
+                r"|went through|show\w*|load\w*|respond\w*|answer\w*|reply\w*|fit\w*|help\w*"
+                r"|get|got|reach|print|log|open|see|find|refund\w*|recogni[sz]e|make|made|cover|flattering"
+                r"|happen\w*)",
+                r"no (?:one|answer|response|reply|help|bag|bags|luggage|refund|update|updates"
+                r"|info\w*|communication|comms|gate|seat|seats|wifi|power|recourse|way|show)",
+                r"nobody|nothing (?:works|happened|has been done)|still (?:no|not|nothing"
+                r"|waiting|haven't|hasn't|don't)|(?:is|are|was) down|times? out|unable to",
+                r"why (?:was|were|does|do|did|has|have|would|won't|can't|isn't|wasn't"
+                r"|didn't|doesn't|am i|is my|are my|is it taking|is this taking)",
+                r"(?:don't|do not|still don't|didn't|did not) (?:have|get|got) (?:my|the|it|any)",
+                r"(?:wish|wished) (?:it|they|these|this|the \w+) (?:was|were|had|would|wasn't"
+                r"|weren't|ran|fit)",
+                r"false hope|thanks for nothing|thanks a lot for nothing",
+                r"(?:transaction|payment|charge|withdrawal|transfer)s? (?:that )?i (?:didn't"
+                r"|did not|don't|do not|never) (?:make|made|recogni[sz]e|authori[sz]e)",
+                r"(?:fix|sort out|resolve) (?:my|this|the)",
+            ),
+            negatable=False,
+        ),
+    ),
+    "value": (
+        CueGroup(
+            0.85,
+            (
+                r"(?:matters?|important|essential|crucial|key|everything|a must) (?:to|for) me",
+                r"(?:the )?most important(?:ly)?|(?:what|all) i (?:care|cared) about|i (?:really "
+                r")?(?:care|cared) (?:about|a lot about)|i value|i appreciate (?:a|the|when|that)",
+                r"i (?:\w+ )?(?:prefer|preferred)|(?:my|personal) preference|which i prefer",
+                r"(?:is|are) a must|must have|deal ?breaker|non ?negotiable|priority",
+                r"(?:not |well |totally |definitely |so |is |isn't |was |wasn't )?worth (?:it|the"
+                r"|every|buying|paying|\$)|(?:for|at) (?:the|this|that|full|regular) price"
+                r"|to cost \$?\d+|pay more|paying more|(?:without|no) (?:any )?(?:extra|additional"
+                r"|hidden) (?:cost|costs|fees?|charges?)|value for money|bang for",
+                r"(?:i|we) (?:really )?(?:need|needed|want|wanted|like|love|look for|expect"
+                r"|was looking for|am looking for|'m looking for)"
+                r" (?:a|an|some|something|clothes|clothing|shoes|products?|service|airlines?"
+                r"|companies|banks?) (?:\w+ ){0,2}(?:that|which|with|who)",
+                r"(?:i|we) need (?:a little |a bit |some )?more",
+                r"(?:more|way more|not) my (?:speed|style|thing|taste|cup of tea)",
+                r"(?:exactly )?the (?:style|fit|look|kind|type|cut) (?:i|we) (?:all )?(?:love|like"
+                r"|want|prefer|look for)|(?:we|i) all want",
+                r"(?:i'm|i am) (?:not )?(?:usually |normally |generally )?(?:a fan of|into)"
+                r" (?:\w+ ){0,3}(?:but|so)",
+                r"responsibl\w*|sustainab\w*|ethical\w*|eco ?friendly|fair trade|organic"
+                r"|locally made|made in (?:the )?usa",
+                r"for better (?:\w+ )?(?:experience|service|seats|prices|value|quality)",
+                r"understands?|(?:reliab\w*|punctual\w*|on time|convenien\w*|flexib\w*"
+                r"|transparen\w*|trust\w*|honest\w*|safety) (?:is|are|matters|counts)",
+                r"(?:like|as) other (?:airlines|banks|brands|stores|companies|providers)",
+            ),
+        ),
+    ),
+    "hope": (
+        CueGroup(
+            0.9,
+            (
+                r"(?:i wish|wish (?:you|it|they|these|this|there|that|the|i could|we could"
+                r"|more))(?! i had| i'd| i would have| i could have| i hadn't)",
+                r"hopefully|h(?<!false h)ope|hoping|i hope|here's hoping|fingers crossed"
+                r"|praying|pray",
+                r"would (?:really |so |just )?love|i'd (?:really |so )?love|would (?:really )?like"
+                r" (?:to|it|them|a|an|some|more)|i'd like (?:to see|it|them|a|an|more)",
+                r"(?:what|all) i (?:would like|want|need|wanted) is",
+                r"if only|would be (?:so |really )?(?:nice|great|awesome|perfect|lovely|amazing"
+                r"|the perfect|helpful|better) (?:if|to|flight|\w+)",
+                r"i (?:just |really )?want (?:the|my|it|them|something|what)(?! to(?!\w))",
+                r"looking forward to|can't wait (?:for|to|until) (?:the|your|it|you)",
+            ),
+        ),
+    ),
+    "fear": (
+        CueGroup(
+            0.9,
+            (
+                r"afraid (?:of|that|to|i(?:'d|'ll|'m)?|it(?:'ll|'s)?|my|we(?:'ll)?|they(?:'ll)?"
+                r"|this|the|for|about|he|she|you(?:'ll)?|someone(?:'s)?)",
+                r"(?:so|very|really|bit|a bit|little|a little|too|always|was|were|been|be"
+                r"|getting) afraid",
+                r"worr\w*|scared|scary|scares?|frighten\w*|terrif\w*|nervous\w*|anxious\w*"
+                r"|anxiety|concerned|concerns?|concerning|fear\w*|panic\w*|dread\w*|wary"
+                r"|hesita\w*|apprehensi\w*|skeptical|sceptical|uneasy|stressed|stressing"
+                r"|freaking out|freaked out|paranoid",
+                r"what if|what happens if|in case|at risk|risk of|risky|may not make"
+                r"|won't make it|miss my connection|(?:is|are) (?:it|they|my \w+) safe",
+            ),
+        ),
+    ),
+    "perception": (
+        CueGroup(
+            0.85,
+            (
+                r"(?:you|you guys|y'all|you all|you people|u guys|you're|ur)(?: are| 're| really"
+                r" are| have| has)? (?:the|always|never|so|such|clearly|consistently|still|not"
+                r"|really|very|not very|not so) (?:the )?"
+                r"(?:best|worst|greatest|great|amazing|awesome|terrible|awful|horrible|reliable"
+                r"|unreliable|late|on time|helpful|good|bad|rude|disappointing|a joke|at it)",
+                r"(?:you|you guys|y'all|you people|they) (?:always|never|consistently|constantly"
+                r"|continually|clearly|obviously|really|just|simply) (?:\w+ )?(?:do|don't|care"
+                r"|deliver|disappoint|fail|get|let|make|treat|lose|screw|mess|impress|exceed)",
+                r"(?:you|they) (?:clearly |obviously |just |really |simply )?(?:don't|do not)"
+                r" care",
+                r"(?:best|worst|greatest|favou?rite|most reliable|least reliable|only) (?:\w+ )?"
+                rf"{_COMPANY_NOUN}",
+                r"(?:worst|best|great|terrible|awful|horrible|amazing|excellent|poor|bad)"
+                r" (?:\w+ )?customer (?:service|care|support|experience)",
+                r"this (?:brand|company|airline|bank|store|retailer|label|designer|shop)"
+                r"|the brand|(?:retailer|brand|designer|company|airline|bank|store) (?:is|has"
+                r"|always|never|does|makes|is known|is famous|keeps|continues)",
+                r"never (?:disappoints?|fails?|lets? (?:me|us) down)|always (?:disappoints?|fails?"
+                r"|lets? (?:me|us) down|delivers?|comes? through|late|delayed|on time)",
+                r"as usual|once again|yet again|at it again|every (?:single )?time|typical"
+                r"|as always|per usual|same old|famous for|known for|reputation|loyal\w*"
+                r"|one company|your company|this company|(?:great|good|bad) luck with",
+                r"#\w*(?:rocks|sucks|love|nocare|worst|best|never)\w*"
+                r"|i (?:love|hate|adore) (?:you guys|retailer|this brand|this store|this company"
+                r"|this bank|this airline|your company|your brand|y'all|you)",
+            ),
+        ),
+    ),
+    "competitor": (
+        CueGroup(
+            0.85,
+            negatable=False,
+            patterns=(
+                rf"(?:another|other|different|a different|a new|new) {_COMPANY_NOUN}",
+                r"competitors?|competition|elsewhere|the other guys",
+                r"(?:switch|switched|switching) (?:over )?(?:to|from)|switched|defect\w* to",
+                r"other brands?|other stores?|other retailers?|other merchants?'?",
+            ),
+        ),
+    ),
+    "suggestion": (
+        CueGroup(
+            0.85,
+            (
+                r"please (?:\w+ )?(?:add|make|bring|offer|consider|start|stop|put|update|change"
+                r"|improve|hire|train|allow|include|provide|expand|extend|carry|stock|reconsider"
+                r"|work out|think about|design|create|produce|restock|keep|get more|have more)",
+                r"you (?:guys |all |really |seriously |definitely |just )?(?:should|need to|needs"
+                r" to|ought to|must|could|might want to|have to)"
+                r"(?! (?:be|feel|know|have known|see|hear|read|try|call|send|help))",
+                r"(?:should|needs? to|ought to) (?:really |seriously |definitely |also )?(?:add"
+                r"|make|offer|rename|bring|reconsider|consider|hire|train|carry|start|stop|change"
+                r"|improve|update|expand|provide|allow|let|fix|rethink|review|revise|design|do"
+                r"|invest|put|have|include|go back|work)",
+                r"why (?:don't|do not|can't|cannot|doesn't|won't) (?:you|they|y'all|retailer"
+                r"|the company)|why not (?:add|offer|make|have|just)",
+                r"(?:it )?would be (?:so |really )?(?:nice|great|awesome|helpful|better|good)"
+                r" (?:if|to)|would be nice",
+                r"i (?:would )?suggest(?! sizing| going| ordering| getting| you size)"
+                r"|suggestion|(?:my|one) (?:advice|tip|request|idea)|feature request",
+                r"bring (?:it |them |this |these )?back|take note|do better|#dobetter"
+                r"|(?:fix|improve|update|change|rethink) your|you need more|(?:hire|train) more"
+                r"|needs? (?:a )?(?:serious )?(?:revision|overhaul|rethink|update|improvement)",
+                r"wish (?:you|they|retailer|the company) (?:would|could|flew|had|offered|made"
+                r"|sold|carried|did|still)",
+            ),
+        ),
+    ),
+    "praise": (
+        CueGroup(
+            0.9,
+            (
+                # The lookbehinds follow the first letter so that every cue starts with a letter.
+                r"l(?<!would l)(?<!'d l)ov(?:e|ed|es|ing)(?! to(?!\w))|adore\w*",
+                r"great|amazing|awesome|excellent|fantastic|wonderful|superb|outstanding"
+                r"|terrific|fabulous|brilliant|incredible|perfect\w*|beautiful\w*|gorgeous"
+                r"|stunning|lovely|cute|adorable|pretty|elegant|chic|classy|flattering|vibrant"
+                r"|soft|softest|comfy|comfortable|cozy|cosy|luxurious|versatile|well made"
+                r"|high quality|quality is (?:very |really |so )?good|flawless|impeccable",
+                r"n(?<!be n)ice|g(?<!be g)ood(?! \d)|best"
+                r"|(?:so|very|really|super|extremely|more than) happy"
+                r"|happy with|glad|pleased|satisfied|impressed|helpful|friendly"
+                r"|(?:so|very|were|was|is|are) kind|patient|polite|courteous|professional"
+                r"|efficient|quick|fast|smooth|seamless|reliable|fun|funny|keeper|favou?rite"
+                r"|fan of|a\+|10 10"
+                r"|5 stars|five stars|exceeded|delighted|thrilled|grateful|kudos|bravo|shout ?out"
+                r"|proud|that works|(?:you|you guys|y'all|u guys) rock",
+                r"(?:thanks? (?:so much |very much |a lot |again )?(?:for|to)|thank (?:u|you)"
+                r"|thanks|thx|ty|tysm)(?! for nothing| a lot for nothing| nothing)"
+                r"|appreciate\w*|cheers",
+            ),
+        ),
+    ),
+    "intent": (
+        CueGroup(
+            0.9,
+            (
+                rf"never (?:\w+ )?{_BUY}(?: \w+){{0,3}} again|never again|(?:will|would|'ll|'d"
+                rf"|won't|wouldn't) (?:never |not |definitely |certainly |absolutely |happily"
+                rf" |gladly |probably |likely )?{_BUY}(?: \w+){{0,3}} (?:again|more)",
+                r"(?:will|would|'ll|won't|wouldn't) (?:\w+ )?(?:be back|be returning|return"
+                r"|recommend|be recommending|be buying|be ordering|be flying|be using|reorder"
+                r"|re order|order (?:another|more|it|this|a|one)|buy (?:another|more|it|this"
+                r"|a|one)|keep (?:it|them|this|these)|exchange|switch|cancel|close|stick with"
+                r"|be sending|send (?:it|them) back)",
+                r"(?:highly|definitely|totally|strongly|very|would|will|can't|cannot|do|i)"
+                r" recommend(?! sizing| going| getting| ordering| a size| size| you size"
+                r"| to size| you get| that you)|recommend (?:it|this|them|these|you|retailer"
+                r"|to anyone|to everyone|to friends)",
+                r"(?:return|returning|returned|send|sending|sent|going|went|goes|go|taking"
+                r"|took|mail\w*|ship\w*) (?:it|this|them|these|this one|that one|one|the \w+)?"
+                r" ?back|(?:return|returning|returned|exchange|exchanging|exchanged|keep|keeping"
+                r"|kept) (?:it|this|them|these|both|the \w+|one|mine|for)",
+                r"(?:returned|exchanged|returning|exchanging) (?:\w+ )?(?:it|them|this|these|both)"
+                r"|reorder\w*|re order\w*",
+                r"cancel\w* (?:my|the|our|this|that)|cancell?ed flighting (?:my|the|our|this)"
+                r"|(?:close|closing|delete|deleting|terminate|terminating) (?:my|our|the)"
+                r" (?:\w+ )?(?:account|card|membership|subscription|plan)",
+                r"(?:switch|switching|moving|move) (?:over )?to|(?:take|taking) my (?:business"
+                r"|money) (?:elsewhere|somewhere else)|lost (?:a|another|my) (?:customer|business)"
+                r"|from (?:now|here) on(?: out)?|here i come|no longer (?:\w+ )?(?:use|buy|fly"
+                r"|shop|order|bank)",
+                r"(?:next time|from now on) (?:i'll |i will |i'm |we'll |we're )?(?:fly|flying"
+                r"|go|going|buy|buying|order|ordering|book|booking|use|using|shop|shopping|try)",
+                r"i (?:may|might|will) not (?:\w+ )?(?:next time|again|anymore)",
+                r"(?:want|wanna|need|like|looking|decided|deciding|going|plan|planning) to"
+                r" (?:cancel|close|delete|return|exchange|send (?:it|them) back|switch|leave"
+                r"|reorder|buy (?:it|another|more)|order (?:another|more|it))",
+                r"(?:hope|plan|planning) to (?:do so|fly|buy|order|shop|come back|return|use)"
+                r" (?:\w+ )?(?:more|again|soon)",
+            ),
+        ),
+    ),
+}
+
+# Verbs that, before a named competitor, state an intent to switch ("back to Delta").
+SWITCH_TO_NAMED = (
+    r"(?:back to|switch\w* to|mov\w* to|go\w* with|went with|choose|chose|choosing|try\w*"
+    r"|fly\w*(?: with)?|book\w* with|rebook\w* with|bank\w* with|shop\w* at|stick\w* with)"
+)
+
+PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "job": (
+        "I need to get to the city for my sister's wedding next week.",
+        "I bought this dress to wear to the office and to dinner parties.",
+        "We use the account to pay our staff and suppliers.",
+        "I'm travelling abroad for work and need my card to work there.",
+        "I was looking for something to wear on our honeymoon.",
+        "I need this for a funeral on Saturday.",
+    ),
+    "pain": (
+        "My flight was delayed for hours and nobody told us anything.",
+        "I've been on hold for two hours and still no answer.",
+        "The fabric is itchy and it runs really small.",
+        "I was charged a fee I didn't expect.",
+        "My package never arrived and the app keeps crashing.",
+        "The staff were rude and unhelpful.",
+    ),
+    "value": (
+        "Comfort is the most important thing for me.",
+        "I care about quality more than price.",
+        "I prefer clothes that don't cling to my body.",
+        "It's not worth it at full price.",
+        "What matters to me is being on time.",
+        "I'd pay more for a company that treats its customers well.",
+    ),
+    "hope": (
+        "I wish it came in more colours.",
+        "Hopefully they will fix this soon.",
+        "I would love to see this in a petite size.",
+        "I hope I make my connection.",
+        "What I would like is a refund.",
+    ),
+    "fear": (
+        "I'm worried it will shrink in the wash.",
+        "I'm afraid I'll miss my connection.",
+        "I'm scared my money is gone.",
+        "I was nervous about ordering the smaller size.",
+        "What if my card gets used by someone else?",
+    ),
+    "perception": (
+        "You are the worst company I have ever dealt with.",
+        "This brand never disappoints.",
+        "You guys always lose my luggage.",
+        "They clearly don't care about their customers.",
+        "This is the best airline in the business.",
+    ),
+    "competitor": (
+        "I'm flying with another airline next time.",
+        "I switched to a different bank.",
+        "Your competitor offers this for free.",
+        "Other brands fit much better than this one.",
+        "I found it cheaper elsewhere.",
+    ),
+    "suggestion": (
+        "Please add wifi on all flights.",
+        "You should offer this in more sizes.",
+        "It would be nice if the app showed the fees upfront.",
+        "Why don't you open a route to Austin?",
+        "You need more staff at the counter.",
+    ),
+    "praise": (
+        "I love this top, it's so soft.",
+        "Thanks for the quick help!",
+        "The crew were amazing and friendly.",
+        "Great service, very happy.",
+        "Beautiful colour and a perfect fit.",
+    ),
+    "intent": (
+        "I'm never flying with you again.",
+        "I'm returning it.",
+        "I will definitely buy this again.",
+        "I highly recommend this.",
+        "I want to close my account.",
+        "I'm cancelling my subscription.",
+    ),
+}

@@ -1,0 +1,357 @@
+"""Facets of the inner life in customer statements: job, pain, value, hope, fear, perception,
+competitor, suggestion, praise and intent (see DESIGN.md, "The inner-life model (facets)").
+
+`FacetDetector` labels each statement with any number of facets, each a `FacetHit` carrying a
+confidence and the exact words that triggered it. Hand-written cue phrases (`facet_cues`) do most
+of the work, with negation handling ("not worried at all" is no fear); configured competitor
+names add the competitor facet. Given an embedder, prototype sentences per facet and the user's
+own labelled examples (nearest neighbours) add facets the cues miss.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FACETS", "FacetDetector", "FacetHit"]
+
+import bisect
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rapport.errors import InputError, NotFittedError
+from rapport.voice.facet_cues import CUES, PROTOTYPES, SWITCH_TO_NAMED, CueGroup
+
+FACETS: tuple[str, ...] = (
+    "job",
+    "pain",
+    "value",
+    "hope",
+    "fear",
+    "perception",
+    "competitor",
+    "suggestion",
+    "praise",
+    "intent",
+)
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+# Cosine similarity at which a prototype sentence, or a labelled example, carries its facets.
+PROTOTYPE_SIMILARITY = 0.65
+EXAMPLE_SIMILARITY = 0.6
+# How many nearest labelled examples vote.
+EXAMPLE_NEIGHBOURS = 3
+# Confidence of the pain read into a negated appraisal ("not flattering").
+NEGATED_PRAISE_PAIN = 0.6
+
+# A negator, then at most three words, then the cue; searched in the cue's own clause.
+_NEGATOR = re.compile(
+    r"(?:(?<!\w)(?:not|no|never|nothing|hardly|barely|without|nor|neither|none|nobody|cannot"
+    r"|dont|didnt|doesnt|isnt|wasnt|arent|werent|wont|cant|couldnt|wouldnt|havent|hasnt)"
+    r"|n['’]t)(?!\w)\s*(?:\S+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(
+    r".*(?:[.!?;:,()\[\]…]|(?<!\w)(?:but|though|although|however|yet|while|whereas)(?!\w))",
+    re.IGNORECASE | re.DOTALL,
+)
+_NEGATION_REACH = 48
+# Texts are matched in batches joined by a character no cue can cross.
+_SEPARATOR = "\x00"
+_BATCH = 4096
+# Punctuation that cues see as a space (a cue starts after a space); kept: ' ’ # @ & $ % +.
+_AS_SPACE = str.maketrans(dict.fromkeys('.,!?;:()[]{}<>"“”«»…*~/\\|=-–—\t\r\n\u00a0', " "))
+# A bare "thanks" that closes a request or a complaint is politeness, not praise.
+_BARE_THANKS = re.compile(r"(?:thanks?|thank (?:u|you)|thx|ty|tysm|cheers)", re.IGNORECASE)
+_HANDLE = re.compile(r"[@#]\w+")
+_CLOSING_TAIL = re.compile(r"[\s\W\d_]*(?:@\w+[\s\W]*)*(?:[a-z]{0,2}[\s\W]*)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FacetHit:
+    """One facet found in a statement: how sure (0..1) and the exact words that show it."""
+
+    facet: str
+    confidence: float
+    evidence: str
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    facet: str
+    pattern: re.Pattern[str]
+    groups: tuple[CueGroup, ...]
+    owners: tuple[int, ...]
+
+
+def _name_pattern(name: str) -> str | None:
+    tokens = [t for t in re.split(r"[\s._\-]+", name.strip().lstrip("@#").lower()) if t]
+    if not tokens:
+        return None
+    joined = r"[\s._\-]*".join(re.escape(t) for t in tokens)
+    handle = "".join(re.escape(t) for t in tokens)
+    return rf"{joined}(?:['’]s)?|@{handle}\w*|#{handle}\w*"
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern (outside groups and character classes)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _expand(alternative: str) -> list[str]:
+    """Distribute a leading `(?:a|b)` or `(?:a|b)?` over the rest, so that alternatives start
+    with a literal character the regex engine can dispatch on."""
+    if not alternative.startswith("(?:"):
+        return [alternative]
+    depth, i = 0, 0
+    while i < len(alternative):
+        c = alternative[i]
+        if c == "\\":
+            i += 2
+            continue
+        depth += (c == "(") - (c == ")")
+        if depth == 0:
+            break
+        i += 1
+    inner, rest = alternative[3:i], alternative[i + 1 :]
+    optional = rest.startswith("?")
+    if optional:
+        rest = rest[1:]
+    if rest[:1] in ("*", "+", "{", "?"):
+        return [alternative]
+    out = [x for a in _split_alternatives(inner) for x in _expand(a + rest)]
+    return out + _expand(rest) if optional else out
+
+
+def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    """One regex for a facet's cue groups, and the cue group of each marker group in it.
+
+    Alternatives are bucketed by their first character (a one-level trie), and each ends with
+    an empty marker group: `match.lastindex` tells which alternative, hence which cue group,
+    matched. The regex is run on lower-cased text.
+    """
+    buckets: dict[str, list[tuple[str, int]]] = {}
+    others: list[tuple[str, int]] = []
+    for g, group in enumerate(groups):
+        for pattern in group.patterns:
+            for alternative in (x for p in _split_alternatives(pattern) for x in _expand(p)):
+                marked = f"{alternative}(?!\\w)()"
+                first = marked[0]
+                if (first.isalnum() or first in "#@'&") and marked[1] not in "?*+{":
+                    buckets.setdefault(first, []).append((marked[1:], g))
+                else:
+                    others.append((marked, g))
+    parts = [
+        re.escape(c) + "(?:" + "|".join(r for r, _ in rests) + ")" for c, rests in buckets.items()
+    ]
+    # Run on " " + text with punctuation as spaces: a leading literal lets the engine skip ahead.
+    source = " (?:" + "|".join([*parts, *(o for o, _ in others)]) + ")"
+    # Markers are numbered in the order they appear in the final pattern.
+    owners = tuple(g for rests in buckets.values() for _, g in rests) + tuple(g for _, g in others)
+    compiled = re.compile(source)
+    if compiled.groups != len(owners):
+        raise ValueError("cue patterns must use only non-capturing groups")
+    return compiled, owners
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - _NEGATION_REACH) : start]
+    cut = _CLAUSE_BREAK.match(before)
+    if cut is not None:
+        before = before[cut.end() :]
+    return _NEGATOR.search(before) is not None
+
+
+def _closing_thanks(text: str, start: int, end: int) -> bool:
+    """A bare thanks after a question or complaint, with nothing but a handle or emoji after."""
+    if _BARE_THANKS.fullmatch(text, start, end) is None:
+        return False
+    if _CLOSING_TAIL.match(text, end) is None:
+        return False
+    head = _HANDLE.sub("", text[:start])
+    return sum(c.isalpha() for c in head) > 12
+
+
+class FacetDetector:
+    """Detects the ten inner-life facets in statements (multi-label).
+
+    `competitors`: names of competing companies or brands (the user's own company excluded), as
+    written or as @handles. `examples`: the user's labelled statements, `(text, facets)`, used as
+    nearest neighbours when the detector is fitted with an embedder. `threshold`: the least
+    confidence a hit needs to be reported.
+    """
+
+    def __init__(
+        self,
+        competitors: Sequence[str] = (),
+        examples: Sequence[tuple[str, Sequence[str]]] = (),
+        threshold: float = 0.5,
+    ) -> None:
+        self.competitors = competitors
+        self.examples = examples
+        self.threshold = threshold
+
+    def fit(self, embed: Embed | None = None) -> FacetDetector:
+        """Compile the cues and competitor names; with `embed`, embed prototypes and examples."""
+        for _, labels in self.examples:
+            unknown = sorted(set(labels) - set(FACETS))
+            if unknown:
+                raise InputError(
+                    f"unknown facet(s) {', '.join(unknown)} in examples; "
+                    f"use only: {', '.join(FACETS)}."
+                )
+        names = [p for p in (_name_pattern(n) for n in self.competitors) if p is not None]
+        names_alt = "|".join(names)
+        matchers = []
+        for facet in FACETS:
+            groups = list(CUES[facet])
+            if names and facet == "competitor":
+                groups.append(CueGroup(0.9, (names_alt,), negatable=False))
+            if names and facet == "intent":
+                switch = rf"{SWITCH_TO_NAMED}\s+(?:{names_alt})|(?:{names_alt})\s+here i come"
+                groups.append(CueGroup(0.85, (switch,), negatable=True))
+            pattern, owners = _compile(groups)
+            matchers.append(_Matcher(facet, pattern, tuple(groups), owners))
+        self.matchers_: tuple[_Matcher, ...] = tuple(matchers)
+        self.embed_ = embed
+        if embed is None:
+            self.prototype_vectors_: np.ndarray | None = None
+            self.example_vectors_: np.ndarray | None = None
+            return self
+        proto_texts = [t for f in FACETS for t in PROTOTYPES[f]]
+        self.prototype_facets_ = np.array(
+            [FACETS.index(f) for f in FACETS for _ in PROTOTYPES[f]], dtype=np.int64
+        )
+        self.prototype_vectors_ = _unit_rows(embed(proto_texts))
+        if self.examples:
+            self.example_vectors_ = _unit_rows(embed([t for t, _ in self.examples]))
+            label_matrix = np.zeros((len(self.examples), len(FACETS)), dtype=bool)
+            for i, (_, facets) in enumerate(self.examples):
+                for f in facets:
+                    label_matrix[i, FACETS.index(f)] = True
+            self.example_labels_ = label_matrix
+        else:
+            self.example_vectors_ = None
+        return self
+
+    def detect(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None
+    ) -> list[list[FacetHit]]:
+        """The facets of each statement, in FACETS order, one hit per facet at most."""
+        if not hasattr(self, "matchers_"):
+            raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
+        results: list[list[FacetHit]] = []
+        for begin in range(0, len(texts), _BATCH):
+            results.extend(self._detect_cues(texts[begin : begin + _BATCH]))
+        if embeddings is None and self.embed_ is not None and len(texts) > 0:
+            embeddings = self.embed_(list(texts))
+        if embeddings is not None:
+            if self.prototype_vectors_ is None:
+                raise InputError(
+                    "embeddings were given but the detector has no embedder; "
+                    "call fit(embed) with the encoder that made them."
+                )
+            if embeddings.ndim != 2 or embeddings.shape[0] != len(texts):
+                raise InputError(
+                    f"embeddings must have one row per text ({len(texts)}), "
+                    f"not shape {embeddings.shape}."
+                )
+            self._add_embedding_hits(texts, _unit_rows(embeddings), results)
+        return results
+
+    def _detect_cues(self, texts: Sequence[str]) -> list[list[FacetHit]]:
+        """Cue hits for a batch: each facet's regex runs once over all the texts joined."""
+        texts = [t.replace(_SEPARATOR, " ") if _SEPARATOR in t else t for t in texts]
+        starts = list(itertools.accumulate((len(t) + 2 for t in texts[:-1]), initial=1))
+        joined = " " + (_SEPARATOR + " ").join(texts)
+        lowered = joined.lower()
+        if len(lowered) != len(joined):  # a few characters lower-case to two; keep offsets
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in joined)
+        lowered = lowered.translate(_AS_SPACE)
+        found: list[dict[str, FacetHit]] = [{} for _ in texts]
+        for matcher in self.matchers_:
+            facet, is_praise = matcher.facet, matcher.facet == "praise"
+            for match in matcher.pattern.finditer(lowered):
+                i = bisect.bisect_right(starts, match.start() + 1) - 1
+                text, start, end = texts[i], match.start() + 1 - starts[i], match.end() - starts[i]
+                group = matcher.groups[matcher.owners[(match.lastindex or 1) - 1]]
+                hits = found[i]
+                best = hits.get(facet)
+                if best is not None and group.confidence <= best.confidence:
+                    continue
+                if group.negatable and _negated(text, start):
+                    if is_praise and "pain" not in hits:
+                        hits["pain"] = FacetHit("pain", NEGATED_PRAISE_PAIN, text[start:end])
+                    continue
+                if is_praise and _closing_thanks(text, start, end):
+                    continue
+                hits[facet] = FacetHit(facet, group.confidence, text[start:end])
+        threshold = self.threshold
+        return [[h[f] for f in FACETS if f in h and h[f].confidence >= threshold] for h in found]
+
+    def _add_embedding_hits(
+        self, texts: Sequence[str], vectors: np.ndarray, results: list[list[FacetHit]]
+    ) -> None:
+        assert self.prototype_vectors_ is not None
+        scores = np.zeros((len(texts), len(FACETS)), dtype=np.float64)
+        sims = vectors @ self.prototype_vectors_.T
+        for j in range(len(FACETS)):
+            columns = self.prototype_facets_ == j
+            best = sims[:, columns].max(axis=1)
+            scores[:, j] = np.where(best >= PROTOTYPE_SIMILARITY, best, 0.0)
+        if self.example_vectors_ is not None:
+            ex_sims = vectors @ self.example_vectors_.T
+            k = min(EXAMPLE_NEIGHBOURS, ex_sims.shape[1])
+            nearest = np.argsort(-ex_sims, axis=1)[:, :k]
+            for i in range(len(texts)):
+                idx = nearest[i][ex_sims[i, nearest[i]] >= EXAMPLE_SIMILARITY]
+                if idx.size == 0:
+                    continue
+                weights = ex_sims[i, idx]
+                votes = (self.example_labels_[idx] * weights[:, None]).sum(axis=0) / weights.sum()
+                confidence = votes * weights.max()
+                scores[i] = np.maximum(scores[i], np.where(votes >= 0.5, confidence, 0.0))
+        for i, hits in enumerate(results):
+            have = {h.facet for h in hits}
+            added = [
+                FacetHit(f, round(float(scores[i, j]), 4), texts[i])
+                for j, f in enumerate(FACETS)
+                if f not in have and scores[i, j] >= self.threshold and scores[i, j] > 0
+            ]
+            if added:
+                merged = hits + added
+                merged.sort(key=lambda h: FACETS.index(h.facet))
+                results[i] = merged
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    out = np.asarray(matrix, dtype=np.float32)
+    if out.ndim != 2:
+        raise InputError(f"the embedder must return a 2-D array, not shape {out.shape}.")
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    unit: np.ndarray = out / norms
+    return unit
