@@ -24,7 +24,7 @@ from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector
 from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
 from rapport.voice.sentiment_head import HEAD_ENCODERS
-from rapport.voice.statements import split_feedback
+from rapport.voice.statements import embedding_text, split_feedback
 from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
@@ -151,7 +151,7 @@ def voice_frames(
     texts = statements["text"].tolist()
     chosen = embedder or get_embedder(mode)
     step(f"embedding {len(texts):,} statements ({chosen.name})")
-    vectors, embedded = embed_cached(con, chosen, texts)
+    vectors, embedded = embed_cached(con, chosen, [embedding_text(t) for t in texts])
     lap("embed")
 
     step("sentiment and aspects")

@@ -185,10 +185,10 @@ def embed_cached(
     keys = pa.table({"text_hash": list(unique)})
     con.register("_embed_keys", keys)
     try:
-        cached = con.execute(
+        cached = con.sql(
             "SELECT k.text_hash, e.vector FROM _embed_keys k JOIN text_embeddings e "
             "ON e.text_hash = k.text_hash AND e.model = ?",
-            [embedder.name],
+            params=[embedder.name],
         ).to_arrow_table()
     finally:
         con.unregister("_embed_keys")

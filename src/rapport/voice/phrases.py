@@ -85,31 +85,32 @@ def key_phrases(
         ),
         shape=(len(group_ids), len(texts)),
     )
-    counts = np.asarray((member @ docs).todense())
+    counts = (member @ docs).tocsr()
     totals = np.asarray(docs.sum(axis=0)).ravel()
     sizes_ = np.maximum(np.asarray(member.sum(axis=1)).ravel(), 1.0)
     # c-TF-IDF: share of the group's statements using the phrase, times how rare it is overall;
     # longer phrases get a small bonus so that "lost luggage" beats "luggage" when equal.
-    tf = counts / sizes_[:, None]
     idf = np.log1p(len(texts) / np.maximum(totals, 1.0))
     length = np.array([1.0 + 0.15 * name.count(" ") for name in names])
-    weight = tf * idf[None, :] * length[None, :]
-    weight[counts < min_count] = 0.0
     out: dict[int, list[tuple[str, float, int]]] = {}
     for i, gid in enumerate(group_ids):
-        order = np.argsort(-weight[i])
+        lo, hi = counts.indptr[i], counts.indptr[i + 1]
+        cols_i = counts.indices[lo:hi]
+        counts_i = counts.data[lo:hi]
+        weight_i = counts_i / sizes_[i] * idf[cols_i] * length[cols_i]
+        weight_i[counts_i < min_count] = 0.0
         picked: list[tuple[str, float, int]] = []
-        for j in order:
-            if weight[i, j] <= 0 or len(picked) >= top:
+        for k in np.argsort(-weight_i, kind="stable"):
+            if weight_i[k] <= 0 or len(picked) >= top:
                 break
-            phrase = str(names[j])
+            phrase = str(names[cols_i[k]])
             # Skip a phrase contained in (or containing) one already picked with similar use.
             if any(
                 phrase in p or p in phrase
                 for p, _, c in picked
-                if abs(c - counts[i, j]) <= 0.25 * max(c, 1)
+                if abs(c - counts_i[k]) <= 0.25 * max(c, 1)
             ):
                 continue
-            picked.append((phrase, float(weight[i, j]), int(counts[i, j])))
+            picked.append((phrase, float(weight_i[k]), int(counts_i[k])))
         out[gid] = picked
     return out

@@ -3,8 +3,9 @@ offsets back into the feedback text, and PII redaction of every derived text."""
 
 from __future__ import annotations
 
-__all__ = ["FEEDBACK_STATUSES", "split_feedback"]
+__all__ = ["FEEDBACK_STATUSES", "embedding_text", "split_feedback"]
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -20,6 +21,16 @@ FEEDBACK_STATUSES = {
     "unsupported language": "not analysed: only English is supported so far",
     "no text": "nothing to analyse",
 }
+
+
+_ADDRESSING = re.compile(r"(?:https?://\S+|www\.\S+|@\w+)")
+
+
+def embedding_text(text: str) -> str:
+    """What is embedded for a statement: its words without @handles and links (they say who
+    was addressed, not what was said, and would otherwise group statements by company)."""
+    cleaned = " ".join(_ADDRESSING.sub(" ", text).replace("#", " ").split())
+    return cleaned or text
 
 
 def split_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

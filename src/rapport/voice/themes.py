@@ -42,7 +42,7 @@ def _igraph() -> tuple[Any, Any]:
 
 
 def leiden(
-    idx: np.ndarray, sim: np.ndarray, resolution: float, seed: int
+    idx: np.ndarray, sim: np.ndarray, resolution: float, seed: int, iterations: int = 2
 ) -> tuple[np.ndarray, float]:
     """Communities of the neighbour graph (edge weight: cosine similarity, at least 1e-6) and
     the partition's modularity at resolution 1."""
@@ -58,7 +58,7 @@ def leiden(
         weights="weight",
         resolution_parameter=resolution,
         seed=seed,
-        n_iterations=-1,
+        n_iterations=iterations,
     )
     membership = np.asarray(part.membership, dtype=np.int64)
     return membership, float(graph.modularity(part.membership, weights="weight"))
@@ -78,7 +78,8 @@ class ThemeModel:
         resolution: float = 4.0,
         min_size: int = 5,
         subtheme_min_size: int = 40,
-        subtheme_modularity: float = 0.3,
+        subtheme_modularity: float = 0.45,
+        max_subthemes: int = 8,
         max_fit: int = 30000,
         full_resolution_rows: int = 2000,
         seed: int = 0,
@@ -88,6 +89,7 @@ class ThemeModel:
         self.min_size = min_size
         self.subtheme_min_size = subtheme_min_size
         self.subtheme_modularity = subtheme_modularity
+        self.max_subthemes = max_subthemes
         self.max_fit = max_fit
         self.full_resolution_rows = full_resolution_rows
         self.seed = seed
@@ -160,7 +162,9 @@ class ThemeModel:
             idx, sim = knn_graph(Z[rows], min(self.neighbors, len(rows) - 1))
             raw, modularity = leiden(idx, sim, 1.0, self.seed)
             counts = np.bincount(raw)
-            big = [c for c in np.argsort(-counts, kind="stable") if counts[c] >= self.min_size]
+            floor = max(self.min_size, 0.05 * len(rows))
+            big = [c for c in np.argsort(-counts, kind="stable") if counts[c] >= floor]
+            big = big[: self.max_subthemes]
             if modularity < self.subtheme_modularity or len(big) < 2:
                 continue
             mapping = np.full(len(counts), -1, dtype=np.int64)

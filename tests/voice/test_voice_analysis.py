@@ -1,0 +1,197 @@
+"""The voice stage end to end on real stores: the demo business (checked against its ground
+truth), Olist's Portuguese reviews, PII in feedback, re-analysis, codebooks and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import rapport
+from rapport.cli import app
+from rapport.voice.analysis import VOICE_TABLES
+
+DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[rapport.Workspace, dict]]:
+    folder = tmp_path_factory.mktemp("demo")
+    ws = rapport.open(folder / "store.duckdb")
+    result = ws.demo(customers=600, seed=11, out_dir=folder / "data")
+    truth = json.loads(Path(result["ground_truth"]).read_text())
+    yield ws, {"result": result, "truth": truth}
+    ws.close()
+
+
+def test_demo_runs_the_voice_stage(demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, info = demo
+    voice = info["result"]["analysis"]["voice"]
+    assert voice["statements"] > 500 and voice["themes"] >= 3
+    assert set(VOICE_TABLES) <= set(ws.sql(
+        "SELECT table_name FROM information_schema.tables").column(0).to_pylist())
+    s = ws.sql("SELECT * FROM statements").to_pandas()
+    assert {"statement_id", "feedback_id", "customer_id", "ts", "text", "sentiment",
+            "sentiment_label"} <= set(s.columns)
+    assert s["sentiment"].between(-1, 1).all()
+    assert set(s["sentiment_label"]) <= {"negative", "neutral", "positive"}
+    # Offsets point back into the feedback text (where nothing was redacted).
+    raw = ws.sql("SELECT feedback_id, text FROM feedback").to_pandas().set_index("feedback_id")
+    plain = s[~s["text"].str.contains(r"\[(?:name|email|phone|card|url|id)\]")]
+    for row in plain.head(300).itertuples():
+        assert raw.loc[row.feedback_id, "text"][row.start:row.end] == row.text
+
+
+def test_statement_facets_match_the_demo_truth(demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, info = demo
+    truth = info["truth"]["statements"]
+    s = ws.sql("SELECT s.statement_id, fb.external_id, s.text, f.facet FROM statements s "
+               "JOIN feedback fb USING (feedback_id) "
+               "LEFT JOIN statement_facets f USING (statement_id)").to_pandas()
+    found = s.groupby(["external_id", "text"])["facet"].apply(
+        lambda x: {f for f in x if isinstance(f, str)})
+    hits = predicted = actual = 0
+    for fid, items in truth.items():
+        for item in items:
+            key = (fid, item["text"])
+            if key not in found.index:
+                continue
+            want, got = set(item["facets"]), found[key]
+            hits += len(want & got)
+            predicted += len(got)
+            actual += len(want)
+    precision, recall = hits / predicted, hits / actual
+    assert actual > 300
+    assert precision >= 0.6, precision
+    assert recall >= 0.5, recall
+
+
+def test_segment_pains_hopes_and_fears_are_found(demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, info = demo
+    truth = info["truth"]
+    segment_of = truth["customer_segment"]
+    ids = ws.sql("SELECT customer_id, value FROM identities WHERE kind = 'external_id'"
+                 ).to_pandas()
+    rapport_id = dict(zip(ids["value"], ids["customer_id"], strict=True))
+    s = ws.sql("SELECT s.customer_id, lower(s.text) AS text, f.facet FROM statements s "
+               "JOIN statement_facets f USING (statement_id)").to_pandas()
+    found = total = 0
+    for segment in truth["segments"]:
+        members = {rapport_id[c] for c, name in segment_of.items()
+                   if name == segment["name"] and c in rapport_id}
+        mine = s[s["customer_id"].isin(members)]
+        for facet, key in (("pain", "pains"), ("hope", "hopes"), ("fear", "fears")):
+            said = " ".join(mine.loc[mine["facet"] == facet, "text"])
+            for phrase in segment[key]:
+                total += 1
+                # The phrase's main words appear among the segment's statements of that facet.
+                words = [w for w in phrase.lower().replace("'", " ").split() if len(w) > 3]
+                if words and sum(w in said for w in words) >= 0.6 * len(words):
+                    found += 1
+    assert total > 50
+    assert found / total >= 0.6, (found, total)
+
+
+def test_reanalysis_embeds_nothing_twice(demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, _ = demo
+    before = ws.sql("SELECT count(*) FROM text_embeddings").column(0)[0].as_py()
+    again = ws.analyze()["voice"]
+    assert again["embedded"] == 0
+    assert ws.sql("SELECT count(*) FROM text_embeddings").column(0)[0].as_py() == before
+
+
+def test_cli_voice_commands(demo: tuple[rapport.Workspace, dict], tmp_path: Path) -> None:
+    ws, _ = demo
+    # The CLI opens the store itself: give it a copy, as this process holds the original.
+    ws._con.execute("CHECKPOINT")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(ws.path, copy)
+    runner = CliRunner()
+    store = ["--store", str(copy)]
+    themes = json.loads(runner.invoke(app, ["themes", "--json", *store]).stdout)
+    assert themes and {"theme_id", "label", "size", "sentiment", "trend", "key_phrases",
+                       "quotes"} <= set(themes[0])
+    first = themes[0]["theme_id"]
+    quotes = json.loads(runner.invoke(app, ["quotes", "--theme", first, "--json",
+                                            *store]).stdout)
+    assert quotes["theme"]["theme_id"] == first and quotes["quotes"]
+    fears = json.loads(runner.invoke(app, ["facets", "--facet", "fear", "--json",
+                                           *store]).stdout)
+    assert fears["statements"] and all(r["evidence"] for r in fears["statements"])
+    vocab = json.loads(runner.invoke(app, ["vocabulary", "--kind", "stage", "--json",
+                                           *store]).stdout)
+    assert {r["group_kind"] for r in vocab} == {"stage"}
+    shown = runner.invoke(app, ["themes", *store])
+    assert shown.exit_code == 0 and first in shown.stdout
+    bad = runner.invoke(app, ["facets", "--facet", "worry", *store])
+    assert bad.exit_code == 1 and "facets are: job, pain" in bad.output
+    missing = runner.invoke(app, ["quotes", "--theme", "no such words anywhere", *store])
+    assert missing.exit_code == 1 and "rapport themes" in missing.output
+
+
+def test_codebook_export_then_code_with_it(demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, _ = demo
+    done = ws.export_codebook()
+    assert Path(done["path"]).name == "codebook.toml" and done["themes"] > 0
+    try:
+        first = ws.analyze()["voice"]
+        second = ws.analyze()["voice"]
+        assert first["theme_mode"] == "codebook" and first["codebook"] == done["path"]
+        links = ws.sql("SELECT * FROM statement_themes ORDER BY statement_id, theme_id"
+                       ).to_pandas()
+        assert len(links) > 0
+        assert second["themes"] == first["themes"]
+        statuses = set(ws.sql("SELECT status FROM themes").column(0).to_pylist())
+        assert "codebook" in statuses
+    finally:
+        Path(done["path"]).unlink()
+
+
+def test_portuguese_is_not_misread(tmp_path: Path) -> None:
+    ws = rapport.open(tmp_path / "olist.duckdb")
+    path = DATASETS / "olist_classified" / "olist_classified_public_dataset.csv"
+    ws.ingest(path, "feedback", source="olist", id_space="olist",
+              mapping=["customer_id=id", "ts=review_creation_date",
+                       "text=review_comment_message", "rating=review_score", "kind='review'"])
+    run = ws.analyze()["voice"]
+    status = ws.sql("SELECT status, count(*) AS n FROM feedback_voice GROUP BY 1").to_pandas()
+    counts = dict(zip(status["status"], status["n"], strict=True))
+    assert counts["unsupported language"] >= 0.9 * sum(counts.values())
+    assert any("language other than English" in n for n in run["notes"])
+    # Nothing from a Portuguese review is scored as if it were English.
+    mixed = ws.sql("SELECT count(*) FROM statements s JOIN feedback_voice v USING "
+                   "(feedback_id) WHERE v.status = 'unsupported language'").column(0)[0]
+    assert mixed.as_py() == 0
+    ws.close()
+
+
+def test_pii_never_reaches_derived_text(tmp_path: Path) -> None:
+    rows = pd.DataFrame({
+        "customer": ["a@example.com", "b@example.com", "c@example.com"],
+        "comment": [
+            "My card 4111 1111 1111 1111 was charged twice, call me on (555) 123-4567.",
+            "Please email me at jane.doe@example.org about the refund, it never came.",
+            "I spoke to Sarah Johnson and she was lovely, thanks so much!",
+        ],
+        "date": ["2024-01-02", "2024-01-03", "2024-01-04"],
+    })
+    path = tmp_path / "feedback.csv"
+    rows.to_csv(path, index=False)
+    ws = rapport.open(tmp_path / "pii.duckdb")
+    ws.ingest(path, "feedback", mapping=["email=customer", "text=comment", "ts=date"])
+    ws.analyze()
+    derived = " ".join(ws.sql("SELECT text FROM statements").column(0).to_pylist())
+    for secret in ("4111", "123-4567", "jane.doe@example.org", "Sarah Johnson"):
+        assert secret not in derived
+    for label in ("[card]", "[phone]", "[email]", "[name]"):
+        assert label in derived
+    themes = json.dumps(ws.themes(), default=str)
+    assert "4111" not in themes and "jane.doe" not in themes
+    # The raw feedback keeps the original words.
+    assert "4111" in " ".join(ws.sql("SELECT text FROM feedback").column(0).to_pylist())
+    ws.close()
