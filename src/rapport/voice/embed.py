@@ -50,7 +50,7 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     out = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return out / norms
+    return np.asarray(out / norms, dtype=np.float32)
 
 
 class MiniLMEmbedder:

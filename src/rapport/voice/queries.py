@@ -63,7 +63,8 @@ def themes(
 ) -> list[dict[str, Any]]:
     """Themes, largest first (top-level before sub-themes)."""
     _require(con, "themes")
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if level is not None:
         where.append("level = ?")
         params.append(level)
@@ -183,7 +184,8 @@ def vocabulary(
 ) -> list[dict[str, Any]]:
     """The customers' phrases per theme, ladder stage or RFM segment."""
     _require(con, "voice_vocabulary")
-    where, params = ["rank <= ?"], [top]
+    where: list[str] = ["rank <= ?"]
+    params: list[Any] = [top]
     if kind:
         where.append("group_kind = ?")
         params.append(kind)

@@ -98,7 +98,7 @@ class ThemeModel:
         centred = np.asarray(X, dtype=np.float32) - self.mean_
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return centred / norms
+        return np.asarray(centred / norms, dtype=np.float32)
 
     def fit(self, X: np.ndarray) -> ThemeModel:
         X = np.asarray(X, dtype=np.float32)
@@ -137,7 +137,7 @@ class ThemeModel:
         keep = [c for c in np.argsort(-counts, kind="stable") if counts[c] >= self.min_size]
         mapping = np.full(len(counts), -1, dtype=np.int64)
         mapping[keep] = np.arange(len(keep))
-        return mapping[raw]
+        return np.asarray(mapping[raw], dtype=np.int64)
 
     @staticmethod
     def _centres(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -132,7 +132,7 @@ def _summaries(
         phrases = key_phrases(texts, labels)
         for n, g in enumerate(level_groups):
             meta[g]["phrases"] = phrases.get(n, [])
-    rows = []
+    rows: list[dict[str, object]] = []
     for g in group_of:
         rows_g = members[g]
         if not len(rows_g) and not meta[g].get("pinned"):
@@ -145,12 +145,12 @@ def _summaries(
             int(recent_mask.sum()),
             int(earlier_mask.sum()),
         )
-        phrases = meta[g]["phrases"]
-        assert isinstance(phrases, list)
+        own = meta[g]["phrases"]
+        assert isinstance(own, list)
         rows.append(
             {
                 "theme_id": g,
-                "label": meta[g].get("name") or _label(phrases),
+                "label": meta[g].get("name") or _label(own),
                 "parent_id": meta[g].get("parent") or None,
                 "level": meta[g]["level"],
                 "status": meta[g]["status"],
@@ -165,7 +165,7 @@ def _summaries(
                 "recent_share": r,
                 "earlier_share": e,
                 "trend": trend,
-                "key_phrases": json.dumps([p for p, _, _ in phrases]),
+                "key_phrases": json.dumps([p for p, _, _ in own]),
                 "quotes": json.dumps(_quotes(rows_g, vectors, texts, ids) if len(rows_g) else []),
             }
         )
