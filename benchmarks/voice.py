@@ -18,7 +18,7 @@ Three comparisons, each on the same data in the same run:
 
     python benchmarks/voice.py                       # everything
     python benchmarks/voice.py --only themes --seeds 0,1,2
-    python benchmarks/voice.py --only pipeline --reviews 5000
+    python benchmarks/voice.py --only pipeline --reviews 5000 --mode fast
 
 Exits 0 whether or not the goals are met (1 on an error).
 """
@@ -75,7 +75,7 @@ class Timer:
 # pipeline
 
 
-def pipeline(limit: int | None) -> dict[str, Any]:
+def pipeline(limit: int | None, modes: list[str]) -> dict[str, Any]:
     import rapport
     from rapport.voice.analysis import voice_frames
     from rapport.voice.embed import MiniLMEmbedder, StaticEmbedder
@@ -92,6 +92,8 @@ def pipeline(limit: int | None) -> dict[str, Any]:
             print("distilling the static model (once) …", flush=True)
             static.build()
         for mode, embedder in (("fast", static), ("accurate", MiniLMEmbedder())):
+            if mode not in modes:
+                continue
             ws = rapport.open(Path(tmp) / f"{mode}.duckdb")
             ws.ingest(path, "feedback", mapping=["kind='review'"])
             embedder.encode(["warm up the model"])
@@ -246,6 +248,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1,2", help="seeds of the theme comparison")
     parser.add_argument("--reviews", type=int, default=None,
                         help="only the first N reviews in the pipeline run")
+    parser.add_argument("--mode", choices=["fast", "accurate"], action="append",
+                        help="pipeline modes to run (default both)")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     args = parser.parse_args()
     parts = args.only or ["sentiment", "themes", "pipeline"]
@@ -257,7 +261,7 @@ def main() -> int:
     if "themes" in parts:
         results["themes"] = themes([int(s) for s in args.seeds.split(",")])
     if "pipeline" in parts:
-        results["pipeline"] = pipeline(args.reviews)
+        results["pipeline"] = pipeline(args.reviews, args.mode or ["fast", "accurate"])
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0

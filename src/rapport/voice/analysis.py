@@ -22,6 +22,7 @@ from rapport import settings
 from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector
+from rapport.voice.phrases import phrase_docs
 from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
 from rapport.voice.sentiment_head import HEAD_ENCODERS
 from rapport.voice.statements import embedding_text, split_feedback
@@ -204,7 +205,8 @@ def voice_frames(
         min_size=int(settings.get("voice.min_theme_size")),
         subtheme_min_size=int(settings.get("voice.subtheme_min_size")),
     )
-    result = build_themes(statements, vectors, model, book, chosen.encode)
+    docs = phrase_docs(texts)
+    result = build_themes(statements, vectors, model, book, chosen.encode, docs)
     lap("themes")
 
     step("vocabulary and customer summaries")
@@ -235,7 +237,7 @@ def voice_frames(
         by_customer = behavior.set_index("customer_id")
         groupings["stage"] = statements["customer_id"].map(by_customer["stage"])
         groupings["rfm_segment"] = statements["customer_id"].map(by_customer["rfm_segment"])
-    vocab = vocabulary(statements, groupings)
+    vocab = vocabulary(statements, groupings, docs=docs)
     lap("summaries")
 
     tables = {

@@ -3,10 +3,11 @@ labels and for the vocabulary of a theme or a segment."""
 
 from __future__ import annotations
 
-__all__ = ["STOPWORDS", "key_phrases"]
+__all__ = ["STOPWORDS", "PhraseDocs", "key_phrases", "phrase_docs"]
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -46,17 +47,18 @@ def _grams(tokens: list[str], sizes: Sequence[int]) -> list[str]:
     return out
 
 
-def key_phrases(
-    texts: Sequence[str],
-    groups: Sequence[int] | np.ndarray,
-    *,
-    top: int = 8,
-    sizes: Sequence[int] = (1, 2, 3),
-    min_count: int = 2,
-) -> dict[int, list[tuple[str, float, int]]]:
-    """The phrases that set each group apart from the others: (phrase, weight, count) per
-    group, best first. Groups < 0 (unassigned texts) count as background only."""
-    labels = np.asarray(groups)
+@dataclass(frozen=True)
+class PhraseDocs:
+    """Which phrases each text uses (presence, not counts): built once, reused by every
+    grouping of the same texts."""
+
+    docs: sparse.csr_matrix
+    names: np.ndarray
+    sizes: tuple[int, ...]
+
+
+def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:
+    """Tokenise `texts` once into a text × phrase presence matrix."""
     vocab: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -68,14 +70,30 @@ def key_phrases(
             seen.add(gram)
             rows.append(row)
             cols.append(vocab.setdefault(gram, len(vocab)))
-    if not vocab:
-        return {}
-    # Document-presence counts (a word said twice in one statement counts once).
     docs = sparse.csr_matrix(
         (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(texts), len(vocab))
     )
-    names = np.array(list(vocab))
-    group_ids = sorted({int(g) for g in labels if g >= 0})
+    return PhraseDocs(docs=docs, names=np.array(list(vocab), dtype=object), sizes=tuple(sizes))
+
+
+def key_phrases(
+    texts: Sequence[str] | PhraseDocs,
+    groups: Sequence[int] | np.ndarray,
+    *,
+    top: int = 8,
+    sizes: Sequence[int] = (1, 2, 3),
+    min_count: int = 2,
+) -> dict[int, list[tuple[str, float, int]]]:
+    """The phrases that set each group apart from the others: (phrase, weight, count) per
+    group, best first. Groups < 0 (unassigned texts) count as background only. `texts` may be
+    a `phrase_docs` result, to tokenise once for several groupings."""
+    labels = np.asarray(groups)
+    index = texts if isinstance(texts, PhraseDocs) else phrase_docs(texts, sizes)
+    docs, names = index.docs, index.names
+    n_texts = docs.shape[0]
+    if not len(names):
+        return {}
+    group_ids = [int(g) for g in np.unique(labels[labels >= 0])]
     if not group_ids:
         return {}
     member = sparse.csr_matrix(
@@ -83,14 +101,14 @@ def key_phrases(
             np.ones(int((labels >= 0).sum())),
             (np.searchsorted(group_ids, labels[labels >= 0]), np.flatnonzero(labels >= 0)),
         ),
-        shape=(len(group_ids), len(texts)),
+        shape=(len(group_ids), n_texts),
     )
     counts = (member @ docs).tocsr()
     totals = np.asarray(docs.sum(axis=0)).ravel()
     sizes_ = np.maximum(np.asarray(member.sum(axis=1)).ravel(), 1.0)
     # c-TF-IDF: share of the group's statements using the phrase, times how rare it is overall;
     # longer phrases get a small bonus so that "lost luggage" beats "luggage" when equal.
-    idf = np.log1p(len(texts) / np.maximum(totals, 1.0))
+    idf = np.log1p(n_texts / np.maximum(totals, 1.0))
     length = np.array([1.0 + 0.15 * name.count(" ") for name in names])
     out: dict[int, list[tuple[str, float, int]]] = {}
     for i, gid in enumerate(group_ids):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from rapport.voice.codebook import Codebook, CodebookTheme
-from rapport.voice.phrases import key_phrases
+from rapport.voice.phrases import PhraseDocs, key_phrases, phrase_docs
 from rapport.voice.themes import ThemeModel
 
 THEME_COLUMNS = (
@@ -108,8 +108,10 @@ def _summaries(
     vectors: np.ndarray,
     members: dict[str, np.ndarray],
     meta: dict[str, dict[str, object]],
+    docs: PhraseDocs | None = None,
 ) -> pd.DataFrame:
     texts = statements["text"].tolist()
+    docs = docs if docs is not None else phrase_docs(texts)
     ids = statements["statement_id"].tolist()
     sentiment = statements["sentiment"].to_numpy(dtype=float)
     ts = pd.to_datetime(statements["ts"])
@@ -129,7 +131,7 @@ def _summaries(
         level_groups = [g for g in group_of if meta[g]["level"] == level]
         for n, g in enumerate(level_groups):
             labels[members[g]] = n
-        phrases = key_phrases(texts, labels)
+        phrases = key_phrases(docs, labels)
         for n, g in enumerate(level_groups):
             meta[g]["phrases"] = phrases.get(n, [])
     rows: list[dict[str, object]] = []
@@ -222,9 +224,11 @@ def build_themes(
     model: ThemeModel,
     codebook: Codebook | None = None,
     embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+    docs: PhraseDocs | None = None,
 ) -> ThemeResult:
     """Themes of the statements (which need `text`, `ts`, `sentiment`). With a codebook,
-    statements are coded to its themes and the rest clustered into emerging themes."""
+    statements are coded to its themes and the rest clustered into emerging themes. `docs`:
+    the statements' phrases, if already tokenised (`phrase_docs`)."""
     members: dict[str, np.ndarray] = {}
     meta: dict[str, dict[str, object]] = {}
     similarity = np.zeros(len(statements))
@@ -243,7 +247,7 @@ def build_themes(
                 else similarity
             )
         return ThemeResult(
-            _summaries(statements, vectors, members, meta),
+            _summaries(statements, vectors, members, meta, docs),
             _links(statements, members, similarity),
             "discovered",
             0,
@@ -276,7 +280,7 @@ def build_themes(
         _add_discovered(model, rest, "E", "emerging", members, meta)
         emerging = len(members) - before
     return ThemeResult(
-        _summaries(statements, vectors, members, meta),
+        _summaries(statements, vectors, members, meta, docs),
         _links(statements, members, similarity),
         "codebook",
         emerging,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from rapport.voice.phrases import key_phrases
+from rapport.voice.phrases import PhraseDocs, key_phrases, phrase_docs
 
 VOCABULARY_COLUMNS = (
     "group_kind",
@@ -34,11 +34,15 @@ def _example(phrase: str, texts: list[str]) -> str | None:
 
 
 def vocabulary(
-    statements: pd.DataFrame, groupings: Mapping[str, pd.Series], top: int = 12
+    statements: pd.DataFrame,
+    groupings: Mapping[str, pd.Series],
+    top: int = 12,
+    docs: PhraseDocs | None = None,
 ) -> pd.DataFrame:
     """Phrases per group for each grouping of statements (grouping name → a group name per
     statement row, NaN for none); `statements` needs `text`."""
     texts = statements["text"].tolist()
+    docs = docs if docs is not None else phrase_docs(texts)
     rows: list[dict[str, object]] = []
     for kind, groups in groupings.items():
         values = pd.Series(groups).reset_index(drop=True)
@@ -47,7 +51,7 @@ def vocabulary(
             continue
         code = {n: i for i, n in enumerate(names)}
         labels = np.array([code.get(str(v), -1) if pd.notna(v) else -1 for v in values])
-        phrases = key_phrases(texts, labels, top=top, sizes=(1, 2, 3))
+        phrases = key_phrases(docs, labels, top=top)
         for name, i in code.items():
             member_texts = [texts[j] for j in np.flatnonzero(labels == i)]
             for rank, (phrase, weight, count) in enumerate(phrases.get(i, []), start=1):
