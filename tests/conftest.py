@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import rapport
@@ -27,3 +30,17 @@ def count(ws: rapport.Workspace, query: str) -> int:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+# --- the voice tests: one MiniLM encoder per test process, and banking77 embedded once ------
+@pytest.fixture(scope="session")
+def minilm() -> Any:
+    from rapport.voice.embed import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def banking77(minilm: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    frame = pd.read_csv(DATASETS / "banking77" / "train.csv")
+    return frame, minilm.encode(frame["text"].tolist())

@@ -236,7 +236,7 @@ def test_listing_by_stage_before_analyze_says_what_to_do(ws: rapport.Workspace,
                                                          tmp_path: Path) -> None:
     with pytest.raises(NotAnalyzedError, match="run `rapport analyze`"):
         ws.customers(stage="loyal")
-    with pytest.raises(NotAnalyzedError, match="no transactions to analyse"):
+    with pytest.raises(NotAnalyzedError, match="nothing to analyse: load transactions or feedback"):
         ws.analyze()
 
 
