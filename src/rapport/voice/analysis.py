@@ -206,7 +206,10 @@ def voice_frames(
         subtheme_min_size=int(settings.get("voice.subtheme_min_size")),
     )
     docs = phrase_docs(texts)
-    result = build_themes(statements, vectors, model, book, chosen.encode, docs)
+    def encode_clean(batch: Sequence[str]) -> np.ndarray:
+        return chosen.encode([embedding_text(t) for t in batch])
+
+    result = build_themes(statements, vectors, model, book, encode_clean, docs)
     lap("themes")
 
     step("vocabulary and customer summaries")

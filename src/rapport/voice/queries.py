@@ -13,20 +13,8 @@ import duckdb
 
 from rapport.errors import ConfigError, NotAnalyzedError
 from rapport.voice.codebook import write_codebook
+from rapport.voice.facets import FACETS
 from rapport.voice.theming import codebook_from_themes
-
-FACETS = (
-    "job",
-    "pain",
-    "value",
-    "hope",
-    "fear",
-    "perception",
-    "competitor",
-    "suggestion",
-    "praise",
-    "intent",
-)
 
 
 def _require(con: duckdb.DuckDBPyConnection, table: str) -> None:
