@@ -90,11 +90,13 @@ def themes(
     for col in ("id", "theme", "statements", "share", "sentiment", "trend", "in their words"):
         table.add_column(col, justify="right" if col in ("statements", "sentiment") else "left",
                          overflow="fold")
+    largest = max((r["share"] for r in rows), default=0.0) or 1.0
     for r in rows:
         words = ", ".join(r["key_phrases"][:4])
         indent = "  " if r["level"] == 2 else ""
         table.add_row(r["theme_id"], indent + r["label"], f"{r['size']:,}",
-                      _bar(r["share"], 10), _sentiment(r["sentiment"]), r["trend"], words)
+                      f"{_bar(r['share'] / largest, 10)} {r['share']:.0%}",
+                      _sentiment(r["sentiment"]), r["trend"], words)
     out.print(table)
 
 
