@@ -16,6 +16,7 @@ __all__ = [
     "create_sql",
     "markdown",
     "migrate",
+    "table_exists",
 ]
 
 from collections.abc import Callable
@@ -212,11 +213,16 @@ def _create_v1(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _create_v1}
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store has a table (raw or derived) of that name."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(found and found[0][0])
+
+
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'rapport_meta'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    if not table_exists(con, "rapport_meta"):
         return 0
     row = con.execute("SELECT value FROM rapport_meta WHERE key = 'schema_version'").fetchone()
     return int(row[0]) if row else 0

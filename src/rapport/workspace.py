@@ -18,7 +18,7 @@ from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
-from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
+from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate, table_exists
 
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
@@ -384,10 +384,7 @@ class Workspace:
         return get_engine(kind, self._con if kind == "duckdb" else spark)
 
     def _require(self, table: str) -> None:
-        found = self._con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-        ).fetchone()
-        if not found or not found[0]:
+        if not table_exists(self._con, table):
             raise NotAnalyzedError(
                 f"{table} has not been built yet; run `rapport analyze` (Workspace.analyze())."
             )

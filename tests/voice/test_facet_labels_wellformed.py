@@ -7,22 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rapport.voice.facets import FACETS as ALL_FACETS
+
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT.parent / "shared" / "datasets"
 LABELS = ROOT / "tests" / "data" / "facets" / "labelled_statements.csv"
 
-FACETS = {
-    "job",
-    "pain",
-    "value",
-    "hope",
-    "fear",
-    "perception",
-    "competitor",
-    "suggestion",
-    "praise",
-    "intent",
-}
+FACETS = set(ALL_FACETS)
 SOURCES = {
     "tweets": ("twitter_airline/Tweets.csv", "text"),
     "reviews": ("womens_clothing_reviews/reviews.csv", "Review Text"),

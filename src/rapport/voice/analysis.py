@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rapport import settings
+from rapport.schema import table_exists
 from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector
@@ -68,10 +69,6 @@ class VoiceRun:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _label(scores: np.ndarray) -> list[str]:
-    return SentimentScorer().fit().labels(scores)
 
 
 def _codebook_path(store_dir: Path | None, codebook: str | Path | None) -> Path | None:
@@ -161,7 +158,7 @@ def voice_frames(
         scorer.fit_head(lambda batch: embed_cached(con, chosen, batch)[0], chosen.name)
     scores = scorer.score(texts, vectors) if texts else np.zeros(0)
     statements["sentiment"] = np.asarray(scores, dtype=float)
-    statements["sentiment_label"] = _label(statements["sentiment"].to_numpy())
+    statements["sentiment_label"] = scorer.labels(statements["sentiment"].to_numpy())
     aspect_rows = [
         {
             "statement_id": sid,
@@ -222,7 +219,7 @@ def voice_frames(
         None if pd.isna(s) else lab
         for s, lab in zip(
             feedback_voice["sentiment"],
-            _label(feedback_voice["sentiment"].fillna(0).to_numpy()),
+            scorer.labels(feedback_voice["sentiment"].fillna(0).to_numpy()),
             strict=True,
         )
     ]
@@ -232,10 +229,7 @@ def voice_frames(
     groupings["theme"] = statements["statement_id"].map(
         leaf.drop_duplicates("statement_id").set_index("statement_id")["label"]
     )
-    has_behavior = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customer_behavior'"
-    ).fetchall()
-    if has_behavior and has_behavior[0][0]:
+    if table_exists(con, "customer_behavior"):
         behavior = con.execute("SELECT customer_id, stage, rfm_segment FROM customer_behavior").df()
         by_customer = behavior.set_index("customer_id")
         groupings["stage"] = statements["customer_id"].map(by_customer["stage"])

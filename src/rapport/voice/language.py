@@ -288,9 +288,10 @@ def detect_language(text: str) -> str:
     return LANGUAGES[best]
 
 
-def language_status(text: str) -> str:
-    """Whether the voice stage can read the text: "ok", "unsupported language" or "too short"."""
-    language = detect_language(text)
+def language_status(text: str, language: str | None = None) -> str:
+    """Whether the voice stage can read the text: "ok", "unsupported language" or "too short".
+    `language`: the text's `detect_language` result, when the caller already has it."""
+    language = detect_language(text) if language is None else language
     if language == UNDETERMINED:
         # Words in another script (Cyrillic, Greek, CJK...) are not too short, only unknown.
         foreign = sum(1 for char in text if char.isalpha() and ord(char) > _LAST_LATIN)

@@ -12,16 +12,14 @@ from typing import Any
 import duckdb
 
 from rapport.errors import ConfigError, NotAnalyzedError
+from rapport.schema import table_exists
 from rapport.voice.codebook import write_codebook
 from rapport.voice.facets import FACETS
 from rapport.voice.theming import codebook_from_themes
 
 
 def _require(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchall()
-    if not found or not found[0][0]:
+    if not table_exists(con, table):
         raise NotAnalyzedError(
             f"{table} has not been built yet: load feedback, then run `rapport analyze`."
         )

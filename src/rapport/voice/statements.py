@@ -62,8 +62,8 @@ def split_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         if not isinstance(text, str) or not text.strip():
             status, language, spans = "no text", "und", []
         else:
-            status = language_status(text)
             language = detect_language(text)
+            status = language_status(text, language)
             spans = split_statements(text) if status != "unsupported language" else []
         status_rows["feedback_id"].append(fid)
         status_rows["language"].append(language)
