@@ -44,3 +44,37 @@ def minilm() -> Any:
 def banking77(minilm: Any) -> tuple[pd.DataFrame, np.ndarray]:
     frame = pd.read_csv(DATASETS / "banking77" / "train.csv")
     return frame, minilm.encode(frame["text"].tolist())
+
+
+# --- the understanding tests: one analysed demo business per test process -----------------
+class DemoStore:
+    """An analysed demo store with its planted truth and the id maps the tests need."""
+
+    def __init__(self, ws: rapport.Workspace, truth: dict[str, Any], folder: Path) -> None:
+        self.ws, self.truth, self.folder = ws, truth, folder
+        ids = ws.sql("SELECT customer_id, value FROM identities WHERE kind = 'external_id'"
+                     ).to_pandas()
+        #: the demo's CustomerID (C10001) -> Rapport's customer_id
+        self.customer_id: dict[str, str] = dict(zip(ids["value"], ids["customer_id"],
+                                                    strict=True))
+        fb = ws.sql("SELECT feedback_id, external_id FROM feedback").to_pandas()
+        #: the demo's response_id (FB-000001) -> Rapport's feedback_id
+        self.feedback_id: dict[str, str] = dict(zip(fb["external_id"], fb["feedback_id"],
+                                                    strict=True))
+
+    def segment_of(self) -> dict[str, str]:
+        """Rapport customer_id -> the planted segment's name."""
+        return {self.customer_id[c]: s for c, s in self.truth["customer_segment"].items()
+                if c in self.customer_id}
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStore]:
+    import json
+
+    folder = tmp_path_factory.mktemp("demo-store")
+    ws = rapport.open(folder / "store.duckdb")
+    result = ws.demo(customers=2000, seed=7, out_dir=folder / "data")
+    truth = json.loads(Path(result["ground_truth"]).read_text())
+    yield DemoStore(ws, truth, folder)
+    ws.close()
