@@ -1,0 +1,121 @@
+"""The understanding stage: run after the behaviour and voice stages by `rapport analyze`.
+
+In order: engagement beyond buying from what customers wrote (the top rung of the ladder),
+say-vs-do triangulation, key drivers, needs-based personas, knowledge coverage (which uses the
+personas as segments), trends and research plans (which use the coverage). Each part returns
+frames; this module writes them all in one transaction, with a record in `understand_runs`.
+"""
+
+from __future__ import annotations
+
+__all__ = ["UNDERSTAND_TABLES", "UnderstandRun", "analyze_understanding", "understand_frames"]
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from rapport.schema import table_exists
+
+from .result import Built
+
+UNDERSTAND_TABLES = ("say_do", "order_outcomes", "drivers", "personas", "customer_personas",
+                     "coverage", "blind_spots", "trends", "research_plans")
+
+
+@dataclass
+class UnderstandRun:
+    """What one run of the understanding stage did."""
+
+    tables: dict[str, int]
+    summaries: dict[str, Any]
+    seconds: float
+    steps: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
+    from .coverage import build_coverage
+    from .drivers import build_drivers
+    from .personas import build_personas
+    from .plans import build_plans
+    from .say_do import build_say_do
+    from .trends import build_trends
+
+    return [("say_do", build_say_do), ("drivers", build_drivers),
+            ("personas", build_personas), ("coverage", build_coverage),
+            ("trends", build_trends), ("plans", build_plans)]
+
+
+def _register(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Write frames as tables now (inside the caller's transaction), so later parts read them."""
+    for name, frame in tables.items():
+        con.register(f"_{name}_u", pa.Table.from_pandas(frame, preserve_index=False))
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_u")
+        finally:
+            con.unregister(f"_{name}_u")
+
+
+def understand_frames(con: duckdb.DuckDBPyConnection,
+                      progress: Callable[[str], None] | None = None) -> UnderstandRun:
+    """Run every part, writing each part's tables as it goes (call inside a transaction)."""
+    from .engagement import with_voice_engagement
+
+    step = progress or (lambda _s: None)
+    started = datetime.now(UTC)
+    steps: dict[str, float] = {}
+    summaries: dict[str, Any] = {}
+    notes: list[str] = []
+    counts: dict[str, int] = {}
+    if table_exists(con, "customer_behavior") and table_exists(con, "statements"):
+        step("engagement")
+        t0 = datetime.now(UTC)
+        behavior, changes = with_voice_engagement(con)
+        _register(con, {"customer_behavior": behavior})
+        summaries["engagement"] = changes
+        notes.append("customer for life: engagement beyond buying now counts praise, "
+                     "suggestions and positive intent in what customers wrote, as well as "
+                     "ratings.")
+        steps["engagement"] = (datetime.now(UTC) - t0).total_seconds()
+    for name, build in _parts():
+        step(name.replace("_", "-"))
+        t0 = datetime.now(UTC)
+        built = build(con)
+        _register(con, built.tables)
+        counts.update({t: len(f) for t, f in built.tables.items()})
+        summaries[name] = built.summary
+        notes += [f"{name}: {n}" for n in built.notes]
+        steps[name] = round((datetime.now(UTC) - t0).total_seconds(), 3)
+    return UnderstandRun(
+        tables=counts, summaries=summaries,
+        seconds=round((datetime.now(UTC) - started).total_seconds(), 3), steps=steps,
+        notes=notes,
+    )
+
+
+def analyze_understanding(con: duckdb.DuckDBPyConnection,
+                          progress: Callable[[str], None] | None = None) -> UnderstandRun:
+    """Rebuild the understanding tables in one transaction (nothing changes if a part fails)
+    and record the run in `understand_runs`."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run = understand_frames(con, progress)
+        con.execute("CREATE TABLE IF NOT EXISTS understand_runs (analysed_at TIMESTAMP, "
+                    "run JSON)")
+        con.execute("INSERT INTO understand_runs VALUES (?, ?)",
+                    [datetime.now(UTC).replace(tzinfo=None),
+                     json.dumps(run.as_dict(), default=str)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return run
