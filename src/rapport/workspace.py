@@ -18,12 +18,13 @@ from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
-from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate, table_exists
+from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
+from rapport.understanding import UnderstandingMethods
 
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
-class Workspace:
+class Workspace(UnderstandingMethods):
     """A Rapport store: a DuckDB file holding the canonical tables.
 
     >>> ws = rapport.open("shop.duckdb")
@@ -330,13 +331,16 @@ class Workspace:
         as_of: Any = None,
         spark: Any = None,
         voice: bool = True,
+        understand: bool = True,
         mode: str | None = None,
         codebook: str | Path | None = None,
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Rebuild the derived tables from the raw ones: the behaviour stage (summaries, BTYD
         models, CLV, the loyalty ladder) into `customer_behavior`, then the voice stage
-        (statements, sentiment, facets, themes, vocabulary) from `feedback`.
+        (statements, sentiment, facets, themes, vocabulary) from `feedback`, then the
+        understanding stage (say-vs-do, drivers, personas, coverage, trends, research plans;
+        `understand=False` skips it).
 
         `engine` is "duckdb" (default) or "spark" (needs rapport[spark]); `as_of` analyses the
         data as it stood on that date (default: the latest transaction). `mode` is the voice
@@ -367,6 +371,10 @@ class Workspace:
             voice_run = analyze_voice(self._con, mode=mode, codebook=codebook,
                                       store_dir=self.path.resolve().parent, progress=progress)
             result["voice"] = voice_run.as_dict()
+        if understand:
+            from rapport.understand.analysis import analyze_understanding
+
+            result["understand"] = analyze_understanding(self._con, progress).as_dict()
         return result
 
     def validate(self, until: Any, holdout_end: Any = None) -> dict[str, Any]:
@@ -382,12 +390,6 @@ class Workspace:
         from rapport.engines import get_engine
 
         return get_engine(kind, self._con if kind == "duckdb" else spark)
-
-    def _require(self, table: str) -> None:
-        if not table_exists(self._con, table):
-            raise NotAnalyzedError(
-                f"{table} has not been built yet; run `rapport analyze` (Workspace.analyze())."
-            )
 
     def behavior(self, customer_id: str) -> dict[str, Any]:
         """One customer's row of `customer_behavior`."""

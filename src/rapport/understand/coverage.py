@@ -321,9 +321,9 @@ def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | Non
     weighted = (float(np.average(totals["score"], weights=weights)) if weights.sum() > 0
                 else None)
     summary = {
-        "score": round(100 * float(overall.loc["all", "score"]), 1),
+        "score": round(100 * float(totals["score"].mean()), 1),
         "value_weighted_score": None if weighted is None else round(100 * weighted, 1),
-        "customers": int(overall.loc["all", "customers"]),
+        "customers": len(totals),
         "accounts": int((coverage["level"] == "account").sum() and
                         coverage.loc[coverage["level"] == "account", "entity_id"].nunique()),
         "known_share": {d: round(float(overall.loc[d, "answered"]), 3)

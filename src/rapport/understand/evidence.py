@@ -7,8 +7,6 @@ from __future__ import annotations
 
 __all__ = ["EVIDENCE_FRAME", "gather"]
 
-import json
-
 import duckdb
 import pandas as pd
 
@@ -196,5 +194,3 @@ def gather(con: duckdb.DuckDBPyConnection, dimensions: tuple[Dimension, ...],
     return frame, skipped
 
 
-def json_list(values: object) -> str:
-    return json.dumps(sorted({str(v) for v in values}) if values is not None else [])

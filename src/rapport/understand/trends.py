@@ -95,13 +95,14 @@ def theme_changes(con: duckdb.DuckDBPyConnection, *, recent_days: int = 90,
 
     def out(frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
         frame = frame.sort_values(key, ascending=key != "ratio")
-        return [{"theme_id": r.theme_id, "label": r.label, "recent": int(r.recent),
-                 "earlier": int(r.earlier),
-                 "recent_share": round(float(np.nan_to_num(r.recent_share)), 4),
-                 "earlier_share": round(float(np.nan_to_num(r.earlier_share)), 4),
-                 "recent_sentiment": None if pd.isna(r.recent_sentiment)
-                 else round(float(r.recent_sentiment), 3)}
-                for r in frame.itertuples()]
+        records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+        return [{"theme_id": r["theme_id"], "label": r["label"], "recent": int(r["recent"]),
+                 "earlier": int(r["earlier"]),
+                 "recent_share": round(float(np.nan_to_num(r["recent_share"])), 4),
+                 "earlier_share": round(float(np.nan_to_num(r["earlier_share"])), 4),
+                 "recent_sentiment": None if pd.isna(r["recent_sentiment"])
+                 else round(float(r["recent_sentiment"]), 3)}
+                for r in records]
 
     return {"emerging": out(emerging.assign(g=-emerging["recent"]), "g")[:10],
             "fading": out(fading, "ratio")[:10]}
