@@ -286,15 +286,17 @@ def analyze(
     codebook: Annotated[Path | None, typer.Option(help="theme codebook to code with (default: "
                                                        "codebook.toml beside the store)")] = None,
     voice: Annotated[bool, typer.Option(help="run the voice stage on feedback text")] = True,
+    understand: Annotated[bool, typer.Option(help="run the understanding stage (say-vs-do, "
+                                                  "drivers, personas, coverage, plans)")] = True,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rebuild the derived tables: behaviour (summaries, BTYD models, CLV, loyalty ladder) and
     voice (statements, sentiment, facets, themes, vocabulary)."""
     try:
-        with _workspace(store) as ws, _steps("analysing", 9, as_json) as step:
+        with _workspace(store) as ws, _steps("analysing", 16, as_json) as step:
             result = ws.analyze(engine=engine, as_of=as_of, voice=voice, mode=mode,
-                                codebook=codebook, progress=step)
+                                codebook=codebook, understand=understand, progress=step)
     except RapportError as exc:
         _fail(exc)
         return
@@ -307,6 +309,10 @@ def analyze(
         from rapport.cli.voice import print_voice_run
 
         print_voice_run(result["voice"])
+    if "understand" in result:
+        from rapport.cli.understand import print_understand_run
+
+        print_understand_run(result["understand"])
 
 
 def _print_behavior(b: dict[str, Any]) -> None:
@@ -428,7 +434,7 @@ def demo(
 ) -> None:
     """Generate the demo business (Northwind Roasters), load it and summarise it."""
     try:
-        with _workspace(store) as ws, _steps("demo business", 5 * len(STEPS) + 3,
+        with _workspace(store) as ws, _steps("demo business", 5 * len(STEPS) + 16,
                                              as_json) as step:
             summary = ws.demo(customers=customers_, seed=seed, out_dir=out_dir, progress=step)
     except RapportError as exc:
@@ -447,6 +453,10 @@ def demo(
         f"{tables['contacts']:,} contacts in {summary['status']['store']}"
     )
     out.print(_ladder_table(summary["analysis"]["behavior"]["stages"]))
+    if "understand" in summary["analysis"]:
+        from rapport.cli.understand import print_understand_run
+
+        print_understand_run(summary["analysis"]["understand"])
     out.print(f"ground truth for tests: {summary['ground_truth']}")
 
 
@@ -455,4 +465,5 @@ def main() -> None:
 
 
 # The voice commands register themselves on `app`.
+from rapport.cli import understand as _understand  # noqa: E402, F401
 from rapport.cli import voice as _voice  # noqa: E402, F401

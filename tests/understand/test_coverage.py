@@ -1,0 +1,166 @@
+"""Knowledge coverage: the framework file, the scoring rules, and what the demo store shows
+against its planted truth (which account facts were ever mentioned, who expressed a pain)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DemoStore
+
+from rapport.errors import ConfigError
+from rapport.understand.coverage import _score
+from rapport.understand.knowledge import default_text, load_framework
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "knowledge.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_framework_covers_the_designs_dimensions() -> None:
+    fw = load_framework()
+    names = {d.name for d in fw.dimensions}
+    assert {"identity", "purchases", "rhythm", "value"} <= names  # outer life
+    assert {"jobs", "values", "pains", "hopes", "fears", "perception", "competitors",
+            "opinion"} <= names  # inner life
+    assert {"business", "their customers", "trends", "allies", "history", "plans",
+            "technology", "decision makers", "politics", "procedures"} <= names  # B2B
+    for d in fw.dimensions:
+        assert d.interview or d.survey, d.name  # every gap has questions to ask
+        assert d.decisions and d.fallback, d.name
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("kind = \"facets\"\nfacets = [\"job\"]", "kind = \"telepathy\""),
+     "dimension 'jobs': evidence kind 'telepathy' is unknown"),
+    (("facets = [\"fear\"]", "facets = [\"dread\"]"), "dimension 'fears': facet 'dread'"),
+    (("method = \"interview\"\nhypotheses = [\"Most", "method = \"seance\"\nhypotheses = [\"Most"),
+     "dimension 'jobs': `method` must be one of"),
+    (("name = \"values\"", "name = \"jobs\""), "repeated: jobs"),
+    (("weight = 1.5", "weight = -2"), "`weight` must be a number"),
+    (("'\\btheir (clients|customers)\\b'", "'(unclosed'"), "is not a regular expression"),
+])
+def test_malformed_framework_errors_name_the_dimension_and_field(
+        tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    old, new = edit
+    text = default_text()
+    assert old in text
+    path = _write(tmp_path, text.replace(old, new, 1))
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_framework(path)
+
+
+def test_missing_framework_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="rapport knowledge --export"):
+        load_framework(tmp_path / "nope.toml")
+
+
+def test_score_follows_the_documented_formula() -> None:
+    fw = load_framework()
+    dims = tuple(d for d in fw.at("customer") if d.name in ("pains", "identity"))
+    pains = fw.get("pains")
+    as_of = datetime(2026, 1, 1)
+    evidence = pd.DataFrame({
+        "entity_id": ["a", "a", "b"],
+        "dimension": ["pains", "pains", "pains"],
+        "source": ["survey", "ticket", "review"],
+        "method": ["text analysis"] * 3,
+        "ts": pd.to_datetime(["2025-12-02", "2025-06-01", "2024-01-01"]),
+        "n": [1.0, 2.0, 1.0],
+    })
+    entities = pd.DataFrame({"entity_id": ["a", "b", "c"], "entity_label": ["A", "B", "C"]})
+    rows = _score(entities, evidence, dims, fw, as_of, "customer").set_index(
+        ["entity_id", "dimension"])
+    w = fw.triangulation_weight
+    # a: 3 items from two sources, newest 30 days old.
+    fresh_a = 0.5 ** (30 / pains.half_life_days)
+    depth_a = min(1.0, 3 / pains.enough)
+    tri_a = min(1.0, 2 / fw.enough_sources)
+    assert rows.loc[("a", "pains"), "score"] == pytest.approx(
+        depth_a * fresh_a * (1 - w + w * tri_a))
+    assert rows.loc[("a", "pains"), "sources"] == 2
+    assert json.loads(rows.loc[("a", "pains"), "source_list"]) == ["survey", "ticket"]
+    # b: one old review; c: nothing at all.
+    fresh_b = 0.5 ** ((as_of - datetime(2024, 1, 1)).days / pains.half_life_days)
+    assert rows.loc[("b", "pains"), "score"] == pytest.approx(
+        min(1, 1 / pains.enough) * fresh_b * (1 - w + w * min(1, 1 / fw.enough_sources)))
+    assert rows.loc[("c", "pains"), "score"] == 0
+    assert rows.loc[("c", "pains"), "answered"] == 0
+    assert rows.loc[("b", "pains"), "answered"] == 1
+
+
+def test_account_facts_are_known_exactly_when_a_note_mentioned_them(
+        demo_store: DemoStore) -> None:
+    cov = demo_store.ws.sql("SELECT entity_id, dimension, answered FROM coverage "
+                            "WHERE level = 'account'").to_pandas()
+    answered = {(r.entity_id, r.dimension): r.answered for r in cov.itertuples()}
+    tp = fp = fn = 0
+    for dim in ("their customers", "trends", "allies", "plans", "procedures", "technology"):
+        for account_id, account in demo_store.truth["accounts"].items():
+            mentioned = any(f["feedback_ids"] for f in account["facts"]
+                            if f["dimension"] == dim)
+            known = bool(answered.get((account_id, dim), 0))
+            tp += mentioned and known
+            fp += known and not mentioned
+            fn += mentioned and not known
+    assert tp + fn > 100
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.85, (tp, fp, fn)
+    assert recall >= 0.9, (tp, fp, fn)
+
+
+def test_customer_pains_and_fears_are_known_for_those_who_voiced_them(
+        demo_store: DemoStore) -> None:
+    ws = demo_store.ws
+    raw = ws.sql("SELECT external_id, customer_id FROM feedback").to_pandas()
+    customer_of = dict(zip(raw["external_id"], raw["customer_id"], strict=True))
+    cov = ws.sql("SELECT entity_id, dimension FROM coverage WHERE level = 'customer' "
+                 "AND answered = 1").to_pandas()
+    for dim, facet in (("pains", "pain"), ("fears", "fear")):
+        said = {customer_of[rid] for rid, items in demo_store.truth["statements"].items()
+                if customer_of.get(rid) and any(facet in i["facets"] for i in items)}
+        known = set(cov.loc[cov["dimension"] == dim, "entity_id"])
+        assert len(said) > 50
+        assert len(said & known) / len(known) >= 0.9, dim
+        assert len(said & known) / len(said) >= 0.65, dim
+
+
+def test_segments_overall_and_blind_spots_agree_with_customer_rows(
+        demo_store: DemoStore) -> None:
+    ws = demo_store.ws
+    customers = ws.sql("SELECT dimension, avg(answered) AS share, count(*) AS n FROM coverage "
+                       "WHERE level = 'customer' GROUP BY 1").to_pandas().set_index("dimension")
+    overall = ws.coverage()
+    assert 0 < overall["score"] < 100
+    by_dim = {d["dimension"]: d for d in overall["dimensions"]}
+    for dim, row in customers.iterrows():
+        assert by_dim[dim]["known_share"] == pytest.approx(row["share"], abs=1e-3)
+    # Everybody has an identity record; few told us the job they hire us for.
+    assert by_dim["identity"]["known_share"] == 1.0
+    assert by_dim["jobs"]["known_share"] < by_dim["purchases"]["known_share"]
+    spots = overall["blind_spots"]
+    assert spots and spots[0]["text"].startswith("We know ")
+    for spot in spots:
+        assert f"{spot['known_share']:.0%}" in spot["text"]
+        assert spot["known_share"] < spot["best_share"]
+    segments = {r["entity_label"] for r in ws.coverage("segment")["rows"]}
+    assert {"high-value customers", "loyal", "at risk"} <= segments
+    # High-value customers are known better than the average customer.
+    high = ws.coverage("segment", "high-value customers")["rows"]
+    total = next(r for r in high if r["dimension"] == "all")
+    assert 100 * total["score"] > overall["score"]
+
+
+def test_coverage_of_one_customer_and_bad_levels(demo_store: DemoStore) -> None:
+    ws = demo_store.ws
+    cid = ws.sql("SELECT customer_id FROM customer_voice ORDER BY statements DESC LIMIT 1"
+                 ).column(0)[0].as_py()
+    rows = ws.coverage("customer", cid)["rows"]
+    assert {r["dimension"] for r in rows} >= {"all", "jobs", "purchases"}
+    with pytest.raises(ConfigError, match="use one of overall, segment"):
+        ws.coverage("galaxy")
