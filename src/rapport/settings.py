@@ -77,9 +77,6 @@ SETTINGS: dict[str, Setting] = {
         Setting("voice.subtheme_min_size", 40, "themes: split themes at least this large"),
         Setting("understand.knowledge", "",
                 "the knowledge framework file (TOML); empty: the one shipped with Rapport"),
-        Setting("understand.engagement", True,
-                "customer for life: count praise, suggestions and recommending in what "
-                "customers wrote as engagement beyond buying"),
         Setting("demo.customers", 3000, "customers in the generated demo business"),
         Setting("demo.seed", 7, "random seed of the demo business"),
     ]

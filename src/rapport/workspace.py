@@ -334,6 +334,7 @@ class Workspace(UnderstandingMethods):
         understand: bool = True,
         mode: str | None = None,
         codebook: str | Path | None = None,
+        competitors: Sequence[str] | None = None,
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Rebuild the derived tables from the raw ones: the behaviour stage (summaries, BTYD
@@ -345,7 +346,9 @@ class Workspace(UnderstandingMethods):
         `engine` is "duckdb" (default) or "spark" (needs rapport[spark]); `as_of` analyses the
         data as it stood on that date (default: the latest transaction). `mode` is the voice
         stage's encoder ("accurate" or "fast"); `codebook` a theme codebook to code with
-        (default: codebook.toml beside the store, if there is one). `voice=False` skips it.
+        (default: codebook.toml beside the store, if there is one); `competitors` the names
+        of competitors to recognise (default: the setting voice.competitors). `voice=False`
+        skips the voice stage.
         """
         from rapport.behavior.analysis import analyze_behavior
 
@@ -369,6 +372,7 @@ class Workspace(UnderstandingMethods):
             from rapport.voice.analysis import analyze_voice
 
             voice_run = analyze_voice(self._con, mode=mode, codebook=codebook,
+                                      competitors=competitors,
                                       store_dir=self.path.resolve().parent, progress=progress)
             result["voice"] = voice_run.as_dict()
         if understand:
@@ -481,7 +485,7 @@ class Workspace(UnderstandingMethods):
         progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Generate the demo business into `out_dir` (beside the store) and load it."""
-        from rapport.demo import generate_demo
+        from rapport.demo import competitor_names, generate_demo
 
         self._writable()
         n = int(settings.get("demo.customers", customers))
@@ -497,7 +501,7 @@ class Workspace(UnderstandingMethods):
             ("feedback", files.feedback),
         ):
             loads.append(self.ingest(path, kind, source="demo", progress=progress).as_dict())
-        analysis = self.analyze(progress=progress)
+        analysis = self.analyze(competitors=competitor_names(), progress=progress)
         return {"folder": str(folder), "ground_truth": str(files.ground_truth), "loads": loads,
                 "analysis": analysis, "status": self.status()}
 

@@ -119,3 +119,40 @@ def analyze_understanding(con: duckdb.DuckDBPyConnection,
         con.execute("ROLLBACK")
         raise
     return run
+
+
+def tables_markdown() -> str:
+    """The derived tables of the understanding stage as Markdown (part of docs/schema.md)."""
+    from .coverage import BLIND_SPOT_COLUMNS, COVERAGE_COLUMNS
+    from .drivers import DRIVERS_COLUMNS
+    from .personas import CUSTOMER_PERSONAS_COLUMNS, PERSONAS_COLUMNS
+    from .plans import PLAN_COLUMNS
+    from .say_do_delivery import ORDER_OUTCOMES_COLUMNS
+    from .say_do_rows import SAY_DO_COLUMNS
+    from .trends import TREND_COLUMNS
+
+    sections = [
+        ("say_do", "One row per say-vs-do insight: what a customer said against what they "
+         "did, with its sources and methods.", SAY_DO_COLUMNS),
+        ("order_outcomes", "Each review set against its order's delivery (when transactions "
+         "carry promised and delivered dates).", ORDER_OUTCOMES_COLUMNS),
+        ("drivers", "One row per outcome and driver: relative importance with its interval, "
+         "the effect of fixing or spreading it, and quotes.", DRIVERS_COLUMNS),
+        ("personas", "One row per needs-based persona.", PERSONAS_COLUMNS),
+        ("customer_personas", "Each customer's persona.", CUSTOMER_PERSONAS_COLUMNS),
+        ("coverage", "How well we know each customer, account and segment, per dimension of "
+         "the knowledge framework and overall ('all').", COVERAGE_COLUMNS),
+        ("blind_spots", "What we know least about whom, in words, most important first.",
+         BLIND_SPOT_COLUMNS),
+        ("trends", "Sentiment, facets and themes per period.", TREND_COLUMNS),
+        ("research_plans", "Research plans for everyone, high-value customers, each persona "
+         "and each account.", PLAN_COLUMNS),
+    ]
+    lines = ["# Derived tables of the understanding stage", ""]
+    for name, doc, columns in sections:
+        lines += [f"## `{name}`", "", doc, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c}` | {t} | {d} |" for c, t, d in columns]
+        lines.append("")
+    lines += ["## `understand_runs`", "", "One row per run of the understanding stage: "
+              "analysed_at, run (JSON: rows per table, summaries, seconds per part, notes).", ""]
+    return "\n".join(lines)
