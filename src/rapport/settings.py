@@ -77,6 +77,22 @@ SETTINGS: dict[str, Setting] = {
         Setting("voice.subtheme_min_size", 40, "themes: split themes at least this large"),
         Setting("understand.knowledge", "",
                 "the knowledge framework file (TOML); empty: the one shipped with Rapport"),
+        Setting("say_do.lapse_gaps", 3.0,
+                "say vs do: lapsed when the silence since the last order is this many of the "
+                "customer's typical gaps"),
+        Setting("say_do.min_orders_after", 2,
+                "say vs do: orders after a complaint or a threat to leave that count as staying"),
+        Setting("say_do.min_wait_days", 90,
+                "say vs do: days from a statement to the end before 'no orders since' counts"),
+        Setting("say_do.text_threshold", 0.3,
+                "say vs do: sentiment beyond ± this is clearly positive or negative"),
+        Setting("personas.min_personas", 2, "personas: fewest personas"),
+        Setting("personas.max_personas", 12, "personas: most personas"),
+        Setting("personas.min_size", 0.01,
+                "personas: smallest persona (a share of customers below 1, else a count)"),
+        Setting("personas.voice_weight", 1.0,
+                "personas: weight of what customers say against what they do (0: behaviour "
+                "only)"),
         Setting("demo.customers", 3000, "customers in the generated demo business"),
         Setting("demo.seed", 7, "random seed of the demo business"),
     ]

@@ -14,12 +14,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from rapport import settings
 from rapport.schema import table_exists
 
 from .result import Built
@@ -42,6 +44,10 @@ class UnderstandRun:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+def _settings(prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: settings.get(f"{prefix}.{n}") for n in names}
+
+
 def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
     from .coverage import build_coverage
     from .drivers import build_drivers
@@ -50,9 +56,13 @@ def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
     from .say_do import build_say_do
     from .trends import build_trends
 
-    return [("say_do", build_say_do), ("drivers", build_drivers),
-            ("personas", build_personas), ("coverage", build_coverage),
-            ("trends", build_trends), ("plans", build_plans)]
+    say_do = _settings("say_do", ("lapse_gaps", "min_orders_after", "min_wait_days",
+                                  "text_threshold"))
+    personas = _settings("personas", ("min_personas", "max_personas", "min_size",
+                                      "voice_weight"))
+    return [("say_do", partial(build_say_do, **say_do)), ("drivers", build_drivers),
+            ("personas", partial(build_personas, **personas)),
+            ("coverage", build_coverage), ("trends", build_trends), ("plans", build_plans)]
 
 
 def _register(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
