@@ -86,6 +86,10 @@ SETTINGS: dict[str, Setting] = {
                 "say vs do: days from a statement to the end before 'no orders since' counts"),
         Setting("say_do.text_threshold", 0.3,
                 "say vs do: sentiment beyond ± this is clearly positive or negative"),
+        Setting("drivers.min_support", 20,
+                "drivers: least feedback rows or customers with a theme or facet for it to "
+                "count as a driver"),
+        Setting("drivers.n_boot", 200, "drivers: bootstrap resamples for the intervals"),
         Setting("personas.min_personas", 2, "personas: fewest personas"),
         Setting("personas.max_personas", 12, "personas: most personas"),
         Setting("personas.min_size", 0.01,

@@ -60,7 +60,9 @@ def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
                                   "text_threshold"))
     personas = _settings("personas", ("min_personas", "max_personas", "min_size",
                                       "voice_weight"))
-    return [("say_do", partial(build_say_do, **say_do)), ("drivers", build_drivers),
+    drivers = _settings("drivers", ("min_support", "n_boot"))
+    return [("say_do", partial(build_say_do, **say_do)),
+            ("drivers", partial(build_drivers, **drivers)),
             ("personas", partial(build_personas, **personas)),
             ("coverage", build_coverage), ("trends", build_trends), ("plans", build_plans)]
 

@@ -458,6 +458,9 @@ def _model(
     }
     notes = []
     if adjusted < 0.02:
+        frame["statement"] = (f"Weak model (adjusted R² {adjusted:.2f}), read with care: "
+                              + frame["statement"])
+        summary["top"] = frame["statement"].iloc[0]
         notes.append(f"{o.name}: themes and facets explain little of the {o.label} (R² "
                      f"{r2:.2f}, {adjusted:.2f} adjusted for the {len(keys)} drivers); "
                      "read its drivers as weak.")
