@@ -65,8 +65,9 @@ def _print_profile(p: dict[str, Any]) -> None:
                  if b.get("clv") is not None else "—"),
                 ("RFM", str(b.get("rfm_segment")))]
         out.print(_table([{"": k, "value": v} for k, v in rows], "what they do"))
-        path = " → ".join(f"{x.get('stage') or x.get('status')} ({x.get('since') or '?'})"
-                          for x in b["path"])
+        path = " → ".join(
+            f"{x.get('stage') or x.get('status')} ({x.get('since') or x.get('because') or '?'})"
+            for x in b["path"])
         out.print(f"[bold]path:[/] {path}")
     if p.get("persona"):
         out.print(f"[bold]persona:[/] {p['persona']['persona']}")

@@ -176,12 +176,13 @@ def load_voice(con: duckdb.DuckDBPyConnection) -> Voice:
     themes = s[polar & s["theme_id"].notna()].assign(polarity=s["sentiment_label"])
     keys = {k.key: k for k in (_theme_key(t, str(lab), p) for t, lab, p in
             themes[["theme_id", "label", "polarity"]].drop_duplicates().itertuples(index=False))}
-    themes = themes.assign(key="theme|" + themes["theme_id"] + "|" + themes["polarity"])
+    themes = themes.assign(key=[f"theme|{t}|{p}" for t, p in
+                                zip(themes["theme_id"], themes["polarity"], strict=True)])
     f = facets.merge(s, on="statement_id")
     fixed = f["facet"].map(_FIXED_POLARITY)
     f = f.assign(polarity=fixed.fillna(f["sentiment_label"]))
     f = f[f["polarity"].isin(["negative", "positive"])]
-    f = f.assign(key="facet|" + f["facet"] + "|" + f["polarity"])
+    f = f.assign(key=[f"facet|{a}|{p}" for a, p in zip(f["facet"], f["polarity"], strict=True)])
     for facet, pol in f[["facet", "polarity"]].drop_duplicates().itertuples(index=False):
         k = _facet_key(str(facet), str(pol))
         keys[k.key] = k
