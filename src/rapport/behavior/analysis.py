@@ -35,6 +35,7 @@ import rapport
 from rapport import settings
 from rapport.behavior.cohort_models import cohort_survival, fit_cohorts
 from rapport.behavior.cohorts import COHORT_COLUMNS, cohort_retention
+from rapport.behavior.engagement import engagement
 from rapport.behavior.ladder import LadderSettings, assign_stages
 from rapport.behavior.models import (
     BetaGeoModel,
@@ -119,21 +120,6 @@ class BehaviorRun:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def _engagement(con: duckdb.DuckDBPyConnection, end: datetime) -> pd.DataFrame:
-    """Customers engaged beyond buying: a promoter score, 4-5 stars, top-box CSAT."""
-    return con.execute(
-        "SELECT customer_id, true AS engaged, "
-        "string_agg(DISTINCT CASE rating_scale WHEN 'nps' THEN 'promoter (NPS ' || "
-        "CAST(CAST(rating AS INT) AS VARCHAR) || ')' ELSE CAST(CAST(rating AS INT) AS VARCHAR)"
-        " || ' on ' || rating_scale END, ', ') AS engagement FROM feedback "
-        "WHERE customer_id IS NOT NULL AND (ts IS NULL OR ts <= ?) AND ("
-        "(rating_scale = 'nps' AND rating >= 9) OR (rating_scale IN ('stars5', 'csat') AND "
-        "rating >= 4) OR (rating_scale = 'stars10' AND rating >= 8) OR "
-        "(rating_scale = 'binary' AND rating = 1)) GROUP BY customer_id",
-        [end],
-    ).fetch_df()
-
-
 def _engine_table(
     con: duckdb.DuckDBPyConnection, engine: str, spark: Any, tmp: Path
 ) -> tuple[Engine, Any]:
@@ -191,11 +177,12 @@ def behavior_frame(
     step("ladder")
     everyone = con.execute("SELECT customer_id FROM customers").fetch_df()
     frame = everyone.merge(summary, on="customer_id", how="left")
-    engaged = _engagement(con, obs.end)
-    notes.append(
-        "customer for life: engagement beyond buying is judged from ratings only (promoter "
-        "scores, 4-5 stars); what customers wrote is not analysed yet (the voice stage)."
-    )
+    engaged, with_words = engagement(con, obs.end)
+    if not with_words:
+        notes.append(
+            "customer for life: engagement beyond buying is judged from ratings only (promoter "
+            "scores, 4-5 stars) until the voice stage has read what customers wrote."
+        )
     frame = frame.merge(engaged, on="customer_id", how="left")
     frame["engaged"] = frame["engaged"].astype("boolean").fillna(False).astype(bool)
     frame = assign_stages(frame, ladder)
