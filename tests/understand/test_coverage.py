@@ -3,14 +3,14 @@ against its planted truth (which account facts were ever mentioned, who expresse
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
-from conftest import DemoStore
 
+from conftest import DemoStore
 from rapport.errors import ConfigError
 from rapport.understand.coverage import _score
 from rapport.understand.knowledge import default_text, load_framework
@@ -74,7 +74,7 @@ def test_score_follows_the_documented_formula() -> None:
         "n": [1.0, 2.0, 1.0],
     })
     entities = pd.DataFrame({"entity_id": ["a", "b", "c"], "entity_label": ["A", "B", "C"]})
-    rows = _score(entities, evidence, dims, fw, as_of, "customer").set_index(
+    rows = _score(duckdb.connect(), entities, evidence, dims, fw, as_of, "customer").set_index(
         ["entity_id", "dimension"])
     w = fw.triangulation_weight
     # a: 3 items from two sources, newest 30 days old.
@@ -84,7 +84,7 @@ def test_score_follows_the_documented_formula() -> None:
     assert rows.loc[("a", "pains"), "score"] == pytest.approx(
         depth_a * fresh_a * (1 - w + w * tri_a))
     assert rows.loc[("a", "pains"), "sources"] == 2
-    assert json.loads(rows.loc[("a", "pains"), "source_list"]) == ["survey", "ticket"]
+    assert list(rows.loc[("a", "pains"), "s"]) == ["survey", "ticket"]
     # b: one old review; c: nothing at all.
     fresh_b = 0.5 ** ((as_of - datetime(2024, 1, 1)).days / pains.half_life_days)
     assert rows.loc[("b", "pains"), "score"] == pytest.approx(
@@ -92,6 +92,11 @@ def test_score_follows_the_documented_formula() -> None:
     assert rows.loc[("c", "pains"), "score"] == 0
     assert rows.loc[("c", "pains"), "answered"] == 0
     assert rows.loc[("b", "pains"), "answered"] == 1
+    # The 'all' row: the weighted mean of the dimensions' scores.
+    weights = {d.name: d.weight for d in dims}
+    expected = sum(rows.loc[("a", d), "score"] * w for d, w in weights.items()) / sum(
+        weights.values())
+    assert rows.loc[("a", "all"), "score"] == pytest.approx(expected)
 
 
 def test_account_facts_are_known_exactly_when_a_note_mentioned_them(

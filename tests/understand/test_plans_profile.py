@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DemoStore
 from typer.testing import CliRunner
 
+from conftest import DemoStore
 from rapport.cli import app
 from rapport.errors import ConfigError
 
@@ -68,7 +68,7 @@ def test_account_and_customer_plans(demo_store: DemoStore) -> None:
                  ).column(0)[0].as_py()
     mine = ws.plan("customer", cid)
     assert [p["customer_id"] for p in mine["sample"]["customers"]] == [cid]
-    with pytest.raises(ConfigError, match="no segment 'astronauts'; use one of: .*loyal"):
+    with pytest.raises(ConfigError, match=r"no segment 'astronauts'; use one of: .*loyal"):
         ws.plan("segment", "astronauts")
     with pytest.raises(ConfigError, match="segment, an account or a customer"):
         ws.plan("planet", "x")

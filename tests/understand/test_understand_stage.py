@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DemoStore
 
 import rapport
 import rapport.understand as understand
+from conftest import DemoStore
 from rapport.errors import ConfigError
 from rapport.understand.analysis import UNDERSTAND_TABLES
 

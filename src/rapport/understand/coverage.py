@@ -31,7 +31,7 @@ import pandas as pd
 
 from rapport.schema import table_exists
 
-from .evidence import gather
+from .evidence import EVIDENCE_FRAME, gather
 from .knowledge import Dimension, Framework, load_framework
 from .result import Built, Columns, empty_frame
 
@@ -77,79 +77,67 @@ def _as_of(con: duckdb.DuckDBPyConnection) -> datetime:
     return pd.Timestamp(value).to_pydatetime() if value is not None else datetime(1970, 1, 1)
 
 
-def _score(entities: pd.DataFrame, evidence: pd.DataFrame, dims: tuple[Dimension, ...],
-           framework: Framework, as_of: datetime, level: str) -> pd.DataFrame:
-    """One row per entity and dimension, with the score's parts."""
-    grid = entities.merge(pd.DataFrame({"dimension": [d.name for d in dims]}), how="cross")
-    if len(evidence):
-        agg = evidence.groupby(["entity_id", "dimension"]).agg(
-            evidence=("n", "sum"),
-            last_evidence=("ts", "max"),
-            source_list=("source", lambda s: json.dumps(sorted(set(s)))),
-            method_list=("method", lambda s: json.dumps(sorted(set(s)))),
-            sources=("source", "nunique"),
-            methods=("method", "nunique"),
-        ).reset_index()
-        grid = grid.merge(agg, on=["entity_id", "dimension"], how="left")
-    else:
-        for col in ("evidence", "last_evidence", "source_list", "method_list", "sources",
-                    "methods"):
-            grid[col] = np.nan
-    by_name = {d.name: d for d in dims}
-    grid["evidence"] = grid["evidence"].fillna(0.0)
-    grid["sources"] = grid["sources"].fillna(0).astype(float)
-    grid["methods"] = grid["methods"].fillna(0).astype(float)
-    grid["source_list"] = grid["source_list"].fillna("[]")
-    grid["method_list"] = grid["method_list"].fillna("[]")
-    grid["last_evidence"] = pd.to_datetime(grid["last_evidence"])
-    enough = grid["dimension"].map(lambda n: by_name[n].enough).astype(float)
-    half = grid["dimension"].map(lambda n: by_name[n].half_life_days).astype(float)
-    age = (pd.Timestamp(as_of) - grid["last_evidence"]).dt.total_seconds() / 86400.0
-    age = age.clip(lower=0)
-    fresh = np.where((half > 0) & age.notna(), 0.5 ** (age / half.where(half > 0, 1.0)), 1.0)
-    grid["freshness"] = np.where(grid["evidence"] > 0, fresh, 0.0)
-    depth = np.minimum(1.0, grid["evidence"] / enough)
-    w = framework.triangulation_weight
-    tri = np.minimum(1.0, grid["sources"] / framework.enough_sources)
-    grid["score"] = depth * grid["freshness"] * (1 - w + w * tri)
-    grid["answered"] = (grid["evidence"] > 0).astype(float)
-    grid["dimension_group"] = grid["dimension"].map(lambda n: by_name[n].group)
-    grid["weight"] = grid["dimension"].map(lambda n: by_name[n].weight).astype(float)
-    grid["level"] = level
-    grid["segment_kind"] = None
-    grid["customers"] = 1
-    return grid
-
-
-def _totals(rows: pd.DataFrame) -> pd.DataFrame:
-    """The 'all' row of each entity: weighted mean score, sums of evidence."""
-    rows = rows.assign(_ws=rows["score"] * rows["weight"], _wa=rows["answered"] * rows["weight"])
-    g = rows.groupby("entity_id", sort=False)
-    weight = g["weight"].sum().replace(0, np.nan)
-    out = pd.DataFrame({
-        "score": g["_ws"].sum() / weight,
-        "answered": g["_wa"].sum() / weight,
-        "evidence": g["evidence"].sum(),
-        "last_evidence": g["last_evidence"].max(),
-    }).reset_index()
-    sources = rows.groupby("entity_id")["source_list"].agg(
-        lambda s: sorted({x for item in s for x in json.loads(item)}))
-    methods = rows.groupby("entity_id")["method_list"].agg(
-        lambda s: sorted({x for item in s for x in json.loads(item)}))
-    out["sources"] = out["entity_id"].map(sources.map(len)).astype(float)
-    out["methods"] = out["entity_id"].map(methods.map(len)).astype(float)
-    out["source_list"] = out["entity_id"].map(sources.map(json.dumps))
-    out["method_list"] = out["entity_id"].map(methods.map(json.dumps))
-    first = rows.drop_duplicates("entity_id").set_index("entity_id")
-    out["entity_label"] = out["entity_id"].map(first["entity_label"])
-    out["level"] = out["entity_id"].map(first["level"])
-    out["segment_kind"] = None
-    out["dimension"] = "all"
-    out["dimension_group"] = "all"
-    out["freshness"] = np.nan
-    out["customers"] = 1
-    out["weight"] = float(rows.groupby("entity_id")["weight"].sum().iloc[0]) if len(rows) else 0
-    return out
+def _score(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, evidence: pd.DataFrame,
+           dims: tuple[Dimension, ...], framework: Framework, as_of: datetime,
+           level: str) -> pd.DataFrame:
+    """One row per entity and dimension with the score's parts, then one 'all' row per
+    entity (the weighted mean score, evidence summed, sources and methods united)."""
+    frame = pd.DataFrame({
+        "dimension": [d.name for d in dims], "dimension_group": [d.group for d in dims],
+        "weight": [float(d.weight) for d in dims], "enough": [float(d.enough) for d in dims],
+        "half_life": [float(d.half_life_days) for d in dims],
+    })
+    ev = evidence[list(EVIDENCE_FRAME)].copy()
+    ev["ts"] = pd.to_datetime(ev["ts"]).astype("datetime64[us]")
+    ev["n"] = ev["n"].astype(float)
+    views = {"_cov_dims": frame, "_cov_ev": ev, "_cov_ent": entities[["entity_id", "entity_label"]]}
+    for name, data in views.items():
+        con.register(name, data)
+    w, enough_sources = framework.triangulation_weight, framework.enough_sources
+    try:
+        rows = con.execute(f"""
+            WITH agg AS (
+                SELECT entity_id, dimension, sum(n) AS evidence, max(ts) AS last_evidence,
+                       list(DISTINCT source ORDER BY source) AS s,
+                       list(DISTINCT method ORDER BY method) AS m
+                FROM _cov_ev GROUP BY 1, 2),
+            grid AS (
+                SELECT e.entity_id, e.entity_label, d.dimension, d.dimension_group, d.weight,
+                       d.enough, d.half_life, coalesce(a.evidence, 0) AS evidence,
+                       a.last_evidence, coalesce(a.s, []) AS s, coalesce(a.m, []) AS m
+                FROM _cov_ent e CROSS JOIN _cov_dims d
+                LEFT JOIN agg a ON a.entity_id = e.entity_id AND a.dimension = d.dimension),
+            scored AS (
+                SELECT *, CAST(len(s) AS DOUBLE) AS sources, CAST(len(m) AS DOUBLE) AS methods,
+                       CASE WHEN evidence <= 0 THEN 0.0
+                            WHEN half_life > 0 AND last_evidence IS NOT NULL THEN pow(0.5,
+                                greatest(0, epoch(?::TIMESTAMP) - epoch(last_evidence))
+                                / 86400.0 / half_life)
+                            ELSE 1.0 END AS freshness
+                FROM grid),
+            final AS (
+                SELECT *, least(1.0, evidence / enough) * freshness
+                          * (1 - {w} + {w} * least(1.0, sources / {enough_sources})) AS score,
+                       CAST(evidence > 0 AS DOUBLE) AS answered
+                FROM scored)
+            SELECT entity_id, entity_label, dimension, dimension_group, weight, evidence,
+                   last_evidence, s, m, sources, methods, freshness, score, answered FROM final
+            UNION ALL
+            SELECT entity_id, any_value(entity_label), 'all', 'all', sum(weight), sum(evidence),
+                   max(last_evidence), list_sort(list_distinct(flatten(list(s)))),
+                   list_sort(list_distinct(flatten(list(m)))),
+                   CAST(len(list_distinct(flatten(list(s)))) AS DOUBLE),
+                   CAST(len(list_distinct(flatten(list(m)))) AS DOUBLE), NULL,
+                   sum(score * weight) / nullif(sum(weight), 0),
+                   sum(answered * weight) / nullif(sum(weight), 0)
+            FROM final GROUP BY entity_id""", [as_of]).fetch_df()
+    finally:
+        for name in views:
+            con.unregister(name)
+    rows["level"] = level
+    rows["segment_kind"] = None
+    rows["customers"] = 1
+    return rows
 
 
 def _segments(con: duckdb.DuckDBPyConnection, framework: Framework) -> pd.DataFrame:
@@ -181,27 +169,34 @@ def _segments(con: duckdb.DuckDBPyConnection, framework: Framework) -> pd.DataFr
     return pd.concat(frames, ignore_index=True)
 
 
-def _segment_rows(customer_rows: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def _segment_rows(con: duckdb.DuckDBPyConnection, customer_rows: pd.DataFrame,
+                  members: pd.DataFrame) -> pd.DataFrame:
     """Mean of the customer rows over each segment (and over everybody: level 'overall')."""
-    everyone = customer_rows[["entity_id"]].drop_duplicates().rename(
-        columns={"entity_id": "customer_id"}).assign(segment="all customers",
-                                                     segment_kind="all")
-    m = pd.concat([everyone, members[["customer_id", "segment", "segment_kind"]]],
-                  ignore_index=True)
-    joined = customer_rows.drop(columns=["segment_kind"]).merge(
-        m, left_on="entity_id", right_on="customer_id")
-    g = joined.groupby(["segment_kind", "segment", "dimension"], sort=False)
-    out = g.agg(
-        score=("score", "mean"), answered=("answered", "mean"), evidence=("evidence", "mean"),
-        sources=("sources", "mean"), methods=("methods", "mean"),
-        last_evidence=("last_evidence", "max"), freshness=("freshness", "mean"),
-        customers=("entity_id", "nunique"), weight=("weight", "first"),
-        dimension_group=("dimension_group", "first"),
-        source_list=("source_list", lambda s: json.dumps(
-            sorted({x for item in s for x in json.loads(item)}))),
-        method_list=("method_list", lambda s: json.dumps(
-            sorted({x for item in s for x in json.loads(item)}))),
-    ).reset_index()
+    rows = customer_rows[["entity_id", "dimension", "dimension_group", "weight", "score",
+                          "answered", "evidence", "sources", "methods", "last_evidence",
+                          "freshness", "s", "m"]]
+    views = {"_cov_rows": rows,
+             "_cov_members": members[["customer_id", "segment", "segment_kind"]]}
+    for name, data in views.items():
+        con.register(name, data)
+    try:
+        out = con.execute("""
+            WITH m AS (SELECT customer_id, segment, segment_kind FROM _cov_members
+                       UNION ALL SELECT DISTINCT entity_id, 'all customers', 'all'
+                       FROM _cov_rows)
+            SELECT m.segment_kind, m.segment, r.dimension, any_value(r.dimension_group)
+                   AS dimension_group, any_value(r.weight) AS weight, avg(r.score) AS score,
+                   avg(r.answered) AS answered, avg(r.evidence) AS evidence,
+                   avg(r.sources) AS sources, avg(r.methods) AS methods,
+                   max(r.last_evidence) AS last_evidence, avg(r.freshness) AS freshness,
+                   count(DISTINCT r.entity_id) AS customers,
+                   list_sort(list_distinct(flatten(list(r.s)))) AS s,
+                   list_sort(list_distinct(flatten(list(r.m)))) AS m
+            FROM _cov_rows r JOIN m ON m.customer_id = r.entity_id
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetch_df()
+    finally:
+        for name in views:
+            con.unregister(name)
     out["level"] = np.where(out["segment_kind"] == "all", "overall", "segment")
     out["entity_id"] = out["segment_kind"] + ":" + out["segment"]
     out["entity_label"] = out["segment"]
@@ -277,7 +272,14 @@ def _entities(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     return con.execute(sql).fetch_df()
 
 
+def _lists(values: pd.Series) -> pd.Series:
+    """Lists (or arrays) of names as JSON text."""
+    return pd.Series([json.dumps([str(x) for x in v]) for v in values], index=values.index,
+                     dtype=object)
+
+
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.assign(source_list=_lists(frame["s"]), method_list=_lists(frame["m"]))
     out = frame.reindex(columns=[c for c, _, _ in COVERAGE_COLUMNS])
     out["customers"] = out["customers"].fillna(1).astype("int64")
     out["last_evidence"] = pd.to_datetime(out["last_evidence"]).astype("datetime64[us]")
@@ -301,8 +303,8 @@ def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | Non
         if skipped and level == "customer":
             notes.append("not yet answerable (run the stage that makes their inputs): "
                          + ", ".join(skipped))
-        rows = _score(entities, evidence, dims, fw, as_of, level)
-        parts += [rows, _totals(rows)]
+        rows = _score(con, entities, evidence, dims, fw, as_of, level)
+        parts.append(rows)
         if level == "customer":
             customer_rows = rows
     if customer_rows.empty:
@@ -310,8 +312,8 @@ def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | Non
         return Built({"coverage": empty, "blind_spots": empty_frame(BLIND_SPOT_COLUMNS)},
                      {"score": None}, ["there are no customers to know yet."])
     members = _segments(con, fw)
-    with_totals = pd.concat([customer_rows, _totals(customer_rows)], ignore_index=True)
-    segments = _segment_rows(with_totals, members)
+    with_totals = customer_rows
+    segments = _segment_rows(con, with_totals, members)
     spots = _blind_spots(segments, members, fw.at("customer"), blind_spots)
     coverage = _finish(pd.concat([*parts, segments], ignore_index=True))
     overall = segments[(segments["segment_kind"] == "all")].set_index("dimension")
