@@ -5,7 +5,7 @@ contacts, fields) plus that of the customers who belong to it."""
 
 from __future__ import annotations
 
-__all__ = ["EVIDENCE_FRAME", "gather"]
+__all__ = ["EVIDENCE_FRAME", "gather", "statements_of"]
 
 import duckdb
 import pandas as pd
@@ -31,7 +31,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _statements(level: str) -> str:
+def statements_of(level: str) -> str:
     """Statements with the entity they tell us about and the kind of feedback they came from."""
     if level == "customer":
         return ("SELECT s.customer_id AS entity_id, s.statement_id, s.text, s.ts, fb.kind "
@@ -107,7 +107,7 @@ def _behavior(con: duckdb.DuckDBPyConnection, rule: Evidence, level: str) -> str
 def _facets(rule: Evidence, level: str) -> str:
     facets = ", ".join(_literal(f) for f in rule.facets)
     return (f"SELECT s.entity_id, s.kind AS source, 'text analysis' AS method, max(s.ts) AS ts, "
-            f"count(DISTINCT s.statement_id) AS n FROM ({_statements(level)}) s "
+            f"count(DISTINCT s.statement_id) AS n FROM ({statements_of(level)}) s "
             f"JOIN statement_facets f USING (statement_id) WHERE f.facet IN ({facets}) "
             f"GROUP BY 1, 2")
 
@@ -115,7 +115,7 @@ def _facets(rule: Evidence, level: str) -> str:
 def _cues(rule: Evidence, level: str) -> str:
     pattern = _literal("|".join(f"(?:{p})" for p in rule.patterns))
     return (f"SELECT s.entity_id, s.kind AS source, 'text cues' AS method, max(s.ts) AS ts, "
-            f"count(*) AS n FROM ({_statements(level)}) s "
+            f"count(*) AS n FROM ({statements_of(level)}) s "
             f"WHERE regexp_matches(s.text, {pattern}, 'i') GROUP BY 1, 2")
 
 

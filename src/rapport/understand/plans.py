@@ -26,6 +26,7 @@ from rapport.errors import ConfigError, NotAnalyzedError
 from rapport.schema import table_exists
 
 from .coverage import segment_phrase
+from .evidence import statements_of
 from .knowledge import Dimension, Framework, load_framework
 from .result import Built, Columns
 
@@ -89,16 +90,22 @@ def _target(con: duckdb.DuckDBPyConnection, kind: str, key: str) -> tuple[str, s
 
 
 def _gaps(con: duckdb.DuckDBPyConnection, entity_id: str, dims: tuple[Dimension, ...],
-          count: int) -> list[dict[str, Any]]:
-    rows = con.execute("SELECT dimension, score, answered, evidence FROM coverage "
-                       "WHERE entity_id = ? AND dimension <> 'all'", [entity_id]).fetch_df()
+          count: int, cache: dict[Any, Any]) -> list[dict[str, Any]]:
+    if "gaps" not in cache:  # segments and accounts: one read, kept; customers one by one
+        cache["gaps"] = dict(tuple(con.execute(
+            "SELECT entity_id, dimension, score, answered, evidence FROM coverage WHERE "
+            "level <> 'customer' AND dimension <> 'all'").fetch_df().groupby("entity_id")))
+    rows = cache["gaps"].get(entity_id)
+    if rows is None:
+        rows = con.execute("SELECT dimension, score, answered, evidence FROM coverage "
+                           "WHERE entity_id = ? AND dimension <> 'all'", [entity_id]).fetch_df()
     by_name = {d.name: d for d in dims}
     rows = rows[rows["dimension"].isin(by_name)].copy()
     if rows.empty:
         return []
     rows["gap"] = (1 - rows["score"]) * rows["dimension"].map(lambda n: by_name[n].weight)
     rows = rows[rows["score"] < 0.75].sort_values("gap", ascending=False).head(count)
-    records: list[dict[str, Any]] = rows.to_dict("records")  # type: ignore[assignment]
+    records: list[dict[str, Any]] = [dict(r) for r in rows.to_dict("records")]
     return [{"dimension": r["dimension"], "label": by_name[r["dimension"]].label,
              "known_as": by_name[r["dimension"]].known_as, "score": round(float(r["score"]), 3),
              "known_share": round(float(r["answered"]), 3)} for r in records]
@@ -126,23 +133,42 @@ def _members(con: duckdb.DuckDBPyConnection, kind: str, entity_id: str) -> str:
     return f"SELECT customer_id FROM customer_behavior WHERE \"{seg_kind}\" = '{name}'"
 
 
-def _known_answers(con: duckdb.DuckDBPyConnection, members: str, dim: Dimension,
-                   limit: int = 6) -> list[str]:
-    """The themes customers of the target (or, failing that, anyone) gave for a dimension."""
+_ANSWERS = (
+    "SELECT {key} AS key, split_part(t.label, ' / ', 1) AS label, "
+    "count(DISTINCT s.statement_id) AS n FROM ({statements}) s "
+    "JOIN statement_facets f USING (statement_id) JOIN statement_themes st USING (statement_id) "
+    "JOIN themes t ON t.theme_id = st.theme_id AND t.level = 1 WHERE f.facet IN ({facets}) "
+    "{scope} GROUP BY 1, 2 ORDER BY 1, n DESC, label"
+)
+
+
+def _known_answers(con: duckdb.DuckDBPyConnection, level: str, entity_id: str, members: str,
+                   dim: Dimension, cache: dict[Any, Any], limit: int = 6) -> list[str]:
+    """The themes the target's customers (or, failing that, anyone) gave for a dimension.
+    Answers of every account, and everyone's, are read once and kept in `cache`."""
     facets = _FACETS_OF.get(dim.name)
     if not facets or not table_exists(con, "statement_themes"):
         return []
     listed = ", ".join(f"'{f}'" for f in facets)
-    for scope in (f"AND s.customer_id IN ({members})", ""):
-        rows = con.execute(
-            "SELECT split_part(t.label, ' / ', 1) AS label, count(DISTINCT s.statement_id) AS n "
-            "FROM statements s JOIN statement_facets f USING (statement_id) "
-            "JOIN statement_themes st USING (statement_id) JOIN themes t "
-            f"ON t.theme_id = st.theme_id AND t.level = 1 WHERE f.facet IN ({listed}) {scope} "
-            "GROUP BY 1 ORDER BY n DESC, label LIMIT ?", [limit]).fetchall()
-        if rows:
-            return [str(r[0]) for r in rows]
-    return []
+
+    def grouped(key: str, statements: str, scope: str = "") -> dict[str, list[str]]:
+        frame = con.execute(_ANSWERS.format(key=key, statements=statements, facets=listed,
+                                            scope=scope)).fetch_df()
+        return {str(k): [str(x) for x in g["label"].head(limit)]
+                for k, g in frame.groupby("key", sort=False)}
+
+    if level == "account":
+        if ("account", dim.name) not in cache:
+            cache[("account", dim.name)] = grouped("s.entity_id", statements_of("account"))
+        own = cache[("account", dim.name)].get(entity_id)
+    else:
+        own = grouped("'target'", "SELECT * FROM statements",
+                      f"AND s.customer_id IN ({members})").get("target")
+    if own:
+        return list(own)
+    if ("all", dim.name) not in cache:
+        cache[("all", dim.name)] = grouped("'all'", "SELECT * FROM statements")
+    return list(cache[("all", dim.name)].get("all", []))
 
 
 def _sample(con: duckdb.DuckDBPyConnection, members: str, gaps: list[dict[str, Any]],
@@ -204,14 +230,17 @@ def _contacts(con: duckdb.DuckDBPyConnection, account_id: str,
 
 def research_plan(con: duckdb.DuckDBPyConnection, target_kind: str, target: str, *,
                   framework: Framework | None = None, dimensions: int = 3,
-                  sample_size: int = 20, interview_max: int = 12) -> dict[str, Any]:
-    """A research plan for a segment, an account or a customer (see the module)."""
+                  sample_size: int = 20, interview_max: int = 12,
+                  cache: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """A research plan for a segment, an account or a customer (see the module). `cache`
+    keeps what several plans read alike (pass one dict to a batch of plans)."""
+    cache = {} if cache is None else cache
     if not table_exists(con, "coverage"):
         raise NotAnalyzedError("research plans need the coverage table; run `rapport analyze`.")
     fw = framework or load_framework()
     entity_id, label, level = _target(con, target_kind, target)
     dims = fw.at("account" if level == "account" else "customer")
-    gaps = _gaps(con, entity_id, dims, dimensions)
+    gaps = _gaps(con, entity_id, dims, dimensions, cache)
     seg_kind = entity_id.partition(":")[0] if level == "segment" else level
     who = (segment_phrase(seg_kind, label) if level == "segment"
            else label if level == "customer" else f"{label} (account)")
@@ -228,7 +257,7 @@ def research_plan(con: duckdb.DuckDBPyConnection, target_kind: str, target: str,
     guide: list[str] = []
     hypotheses: list[str] = []
     for dim in chosen:
-        known = _known_answers(con, members, dim)
+        known = _known_answers(con, level, entity_id, members, dim, cache)
         for h in dim.hypotheses:
             if "{known}" in h:
                 h = h.replace("{known}", " or ".join(f"'{k}'" for k in known[:2])) if known \
@@ -335,8 +364,10 @@ def _row(plan: dict[str, Any]) -> dict[str, Any]:
             "created_at": pd.Timestamp(plan["created_at"])}
 
 
-def build_plans(con: duckdb.DuckDBPyConnection, *, framework: Framework | None = None) -> Built:
-    """Plans for everyone, the high-value customers, each persona and each account."""
+def build_plans(con: duckdb.DuckDBPyConnection, *, framework: Framework | None = None,
+                max_accounts: int = 200) -> Built:
+    """Plans for everyone, the high-value customers, each persona and the `max_accounts`
+    accounts that spend most (any other target: `research_plan`, on demand)."""
     if not table_exists(con, "coverage"):
         return Built({"research_plans": pd.DataFrame(columns=[c for c, _, _ in PLAN_COLUMNS])},
                      {}, ["no coverage yet."])
@@ -345,8 +376,13 @@ def build_plans(con: duckdb.DuckDBPyConnection, *, framework: Framework | None =
                            "segment_kind IN ('value', 'persona') ORDER BY 2, 1").fetchall()
     targets += [("segment", str(label)) for label, _ in segments]
     targets += [("account", str(a)) for (a,) in con.execute(
-        "SELECT account_id FROM accounts ORDER BY 1").fetchall()]
-    plans = [research_plan(con, kind, key, framework=framework) for kind, key in targets]
+        "SELECT a.account_id FROM accounts a LEFT JOIN (SELECT c.account_id, sum(t.amount) AS "
+        "spend FROM customers c JOIN transactions t USING (customer_id) GROUP BY 1) v "
+        "USING (account_id) ORDER BY v.spend DESC NULLS LAST, a.account_id LIMIT ?",
+        [max_accounts]).fetchall()]
+    cache: dict[Any, Any] = {}
+    plans = [research_plan(con, kind, key, framework=framework, cache=cache)
+             for kind, key in targets]
     frame = pd.DataFrame([_row(p) for p in plans], columns=[c for c, _, _ in PLAN_COLUMNS])
     frame["created_at"] = pd.to_datetime(frame["created_at"]).astype("datetime64[us]")
     frame["sample_size"] = frame["sample_size"].astype("int64")

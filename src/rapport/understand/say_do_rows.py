@@ -357,7 +357,8 @@ def render_rows(df: pd.DataFrame, st: pd.DataFrame, keeps: dict[str, str], r: Ru
                 end: pd.Timestamp | None) -> pd.DataFrame:
     """One `say_do` row per classified feedback row and per rating-text mismatch."""
     picked = df[(df["type"] != "") | df["mismatch"]]
-    by_feedback = {str(k): g for k, g in st.groupby("feedback_id")}
+    mine = st[st["feedback_id"].isin(picked["feedback_id"].astype(str))]
+    by_feedback = {str(k): g for k, g in mine.groupby("feedback_id")}
     none = st.iloc[0:0]
     rows: list[dict[str, Any]] = []
     for _, row in picked.iterrows():
