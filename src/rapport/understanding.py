@@ -172,6 +172,8 @@ class UnderstandingMethods:
         from rapport.understand.trends import build_trends, theme_changes
 
         self._require("statements")
+        if (start is None) != (end is None):
+            raise ConfigError("ladder flows need both dates: give --from and --to (or neither).")
         frame = build_trends(self._con, period=period).tables["trends"]
         frame["period"] = frame["period"].astype(str).str[:10]
         series = {kind: part.drop(columns=["kind"]).to_dict("records")

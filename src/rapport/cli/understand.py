@@ -127,7 +127,7 @@ def coverage(
         _print_json(data)
         return
     if level == "overall":
-        out.print(f"[bold]How well do you know your customers?[/] {data['score']:.0f}/100")
+        out.print(f"[bold]How well do you know your customers?[/] {data['score'] or 0:.0f}/100")
         for d in data["dimensions"]:
             out.print(f"  {d['dimension']:<14} [dim]{d['group']:<6}[/] "
                       f"{_bar(d['known_share'])} known for {d['known_share']:.0%}")
