@@ -268,3 +268,18 @@ def markdown() -> str:
         lines += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in table.columns]
         lines.append("")
     return "\n".join(lines)
+
+
+Section = tuple[str, str, tuple[tuple[str, str, str], ...]]
+"""A derived table for the docs: (name, what it holds, its columns as (name, type, meaning))."""
+
+
+def sections_markdown(title: str, sections: list[Section]) -> list[str]:
+    """Markdown lines for derived tables: a title, then per table its doc and its columns
+    (name, type, meaning)."""
+    lines = [f"# {title}", ""]
+    for name, doc, columns in sections:
+        lines += [f"## `{name}`", "", doc, "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c}` | {t} | {d} |" for c, t, d in columns]
+        lines.append("")
+    return lines

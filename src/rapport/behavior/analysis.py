@@ -53,6 +53,7 @@ from rapport.behavior.summaries import (
 )
 from rapport.engines.base import Engine, get_engine
 from rapport.errors import ConfigError, ConvergenceError, NotAnalyzedError
+from rapport.schema import sections_markdown
 
 Progress = Callable[[str], None]
 
@@ -82,11 +83,7 @@ def tables_markdown() -> str:
         ("cohort_retention", "Per first-purchase-month cohort and month since: the share "
          "buying in that month.", COHORT_COLUMNS),
     ]
-    lines = ["# Derived tables (written by `rapport analyze`)", ""]
-    for name, doc, columns in sections:
-        lines += [f"## `{name}`", "", doc, "", "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{c}` | {t} | {d} |" for c, t, d in columns]
-        lines.append("")
+    lines = sections_markdown("Derived tables (written by `rapport analyze`)", sections)
     lines += [
         "## `cohort_models`", "",
         "One sBG fit per cohort: cohort_month, cohort_size, months_observed, alpha, beta, "

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rapport import settings
-from rapport.schema import table_exists
+from rapport.schema import sections_markdown, table_exists
 
 from .result import Built
 
@@ -158,13 +158,9 @@ def tables_markdown() -> str:
          BLIND_SPOT_COLUMNS),
         ("trends", "Sentiment, facets and themes per period.", TREND_COLUMNS),
         ("research_plans", "Research plans for everyone, high-value customers, each persona "
-         "and each account.", PLAN_COLUMNS),
+         "and the 200 accounts that spend most.", PLAN_COLUMNS),
     ]
-    lines = ["# Derived tables of the understanding stage", ""]
-    for name, doc, columns in sections:
-        lines += [f"## `{name}`", "", doc, "", "| column | type | meaning |", "|---|---|---|"]
-        lines += [f"| `{c}` | {t} | {d} |" for c, t, d in columns]
-        lines.append("")
+    lines = sections_markdown("Derived tables of the understanding stage", sections)
     lines += ["## `understand_runs`", "", "One row per run of the understanding stage: "
               "analysed_at, run (JSON: rows per table, summaries, seconds per part, notes).", ""]
     return "\n".join(lines)
