@@ -312,13 +312,12 @@ def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | Non
         return Built({"coverage": empty, "blind_spots": empty_frame(BLIND_SPOT_COLUMNS)},
                      {"score": None}, ["there are no customers to know yet."])
     members = _segments(con, fw)
-    with_totals = customer_rows
-    segments = _segment_rows(con, with_totals, members)
+    segments = _segment_rows(con, customer_rows, members)
     spots = _blind_spots(segments, members, fw.at("customer"), blind_spots)
     coverage = _finish(pd.concat([*parts, segments], ignore_index=True))
     overall = segments[(segments["segment_kind"] == "all")].set_index("dimension")
     clv = members[members["segment_kind"] == "stage"].set_index("customer_id")["clv"]
-    totals = with_totals[with_totals["dimension"] == "all"]
+    totals = customer_rows[customer_rows["dimension"] == "all"]
     weights = totals["entity_id"].map(clv).fillna(0.0).to_numpy()
     weighted = (float(np.average(totals["score"], weights=weights)) if weights.sum() > 0
                 else None)
