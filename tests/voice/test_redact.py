@@ -79,6 +79,12 @@ DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
         ("I'm Sarah, your host", "I'm [name], your host"),
         ("I spoke to Mark Thanks to him", "I spoke to [name] Thanks to him"),
         ("Hi Sarah Jane", "Hi [name]"),
+        # sign-offs, with names the list does not know
+        ("The app logged me out. Thanks, Mateo", "The app logged me out. Thanks, [name]"),
+        ("Cheers, Anna", "Cheers, [name]"),
+        ("Regards, Tom Becker.", "Regards, [name]."),
+        ("Kind regards, Oluwaseun", "Kind regards, [name]"),
+        ("Thanks so much, Ximena!", "Thanks so much, [name]!"),
     ],
 )
 def test_personal_data_is_replaced(text: str, expected: str) -> None:
@@ -110,6 +116,11 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "I'm Virginia, this is May",
         "my name is Delta",
         "@united Thanks!",
+        "Thanks, everyone!",
+        "Thanks, Everyone!",
+        "Cheers, mate.",
+        "Thanks, JetBlue",
+        "thanks, you rock",
         "The Fabric Is Great And The Fit Is Perfect",
         "I love this top. Fits true to size and the color is lovely.",
     ],

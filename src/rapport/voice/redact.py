@@ -71,6 +71,14 @@ _CUE = re.compile(
     r"[\s,:]+)"
     rf"(?P<first>{_NAME_WORD})(?:\s+(?P<last>{_SURNAME_WORD}))?"
 )
+# A sign-off at the very end: "Thanks, Mateo" or "Regards, Tom Becker". The comma after the
+# sign-off and the end of the text make a name likely even when it is not in the name list.
+_SIGN_OFF = re.compile(
+    r"(?i:\b(?:thanks(?:\s+again|\s+so\s+much|\s+in\s+advance)?|thank\s+you|many\s+thanks"
+    r"|cheers|(?:best|kind|warm)\s+regards|regards|best(?:\s+wishes)?|sincerely|warmly"
+    r"|yours(?:\s+truly|\s+sincerely)?|all\s+the\s+best|take\s+care)[!.]?\s*,\s*)"
+    rf"(?P<first>{_NAME_WORD})(?:\s+(?P<last>{_SURNAME_WORD}))?\s*[.!]?\s*$"
+)
 # Cues too weak for a first name that is also a common word ("I'm Will-ing", "this is May").
 _WEAK_CUES = frozenset({"i'm", "i’m", "i am", "this is", "hi", "hello", "dear"})
 _HONORIFIC = re.compile(
@@ -86,6 +94,9 @@ _FULL_NAME = re.compile(
     rf"(?<![\w@#'’.-])(?P<first>{_NAME_WORD})(?=\s+(?P<last>{_SURNAME_WORD})\b)"
 )
 
+# Words that end a sign-off without being anybody's name ("Thanks, Everyone!").
+_NOT_SIGNED = frozenset({"All", "Everyone", "Everybody", "Guys", "Team", "Folks", "Again", "Bye",
+                         "Love", "Me", "Us", "You", "Sir", "Madam", "Mate", "Friends"})
 _NAMES = frozenset(FIRST_NAMES)
 _PLAIN_NAMES = _NAMES - COMMON_WORD_NAMES
 # Quick checks that let most texts skip the slower searches.
@@ -160,6 +171,9 @@ def _names(text: str) -> list[tuple[int, int, str]]:
         weak = cue in _WEAK_CUES
         if first in _PLAIN_NAMES or (first in _NAMES and not weak):
             found.append((match.start("first"), _name_end(match), "name"))
+    for match in _SIGN_OFF.finditer(text):
+        if match.group("first") not in NOT_PEOPLE and match.group("first") not in _NOT_SIGNED:
+            found.append((match.start("first"), _name_end(match), "name"))
     for match in _HONORIFIC.finditer(text):
         if match.group("first") not in _NOT_AFTER_HONORIFIC:
             found.append((match.start("first"), _name_end(match), "name"))
@@ -184,7 +198,8 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
         found += [(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
     if _SEVEN_DIGITS.search(text):
         found += _numbers(text)
-    if any(word in _NAME_TRIGGERS for word in _CAPITALISED.findall(text)):
+    if any(word in _NAME_TRIGGERS for word in _CAPITALISED.findall(text)) or \
+            _SIGN_OFF.search(text):
         found += _names(text)
     found.sort(key=lambda item: (_PRIORITY[item[2]], item[0], item[0] - item[1]))
     kept: list[tuple[int, int, str]] = []
