@@ -10,7 +10,7 @@ STORE  ?= rapport.duckdb
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,voice]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,voice,web]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -7,6 +7,7 @@ CLI can print them as they are (`Error: …`) and the web API can return them as
 from __future__ import annotations
 
 __all__ = [
+    "AccessError",
     "ConfigError",
     "ConvergenceError",
     "ExpressionError",
@@ -26,6 +27,10 @@ from dataclasses import dataclass
 
 class RapportError(Exception):
     """Base of every error Rapport raises on purpose."""
+
+
+class AccessError(RapportError):
+    """Who may do what: a wrong password or token, or a role that may not do this."""
 
 
 class StoreError(RapportError):

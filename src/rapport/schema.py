@@ -182,6 +182,27 @@ TABLES: dict[str, Table] = {
             ("status", "VARCHAR", "loaded"),
         ),
         _t(
+            "users",
+            "People who may open the web app, with a role; passwords are kept only as scrypt "
+            "hashes.",
+            ("username", "VARCHAR PRIMARY KEY", "the login name"),
+            ("role", "VARCHAR", "viewer (sees redacted personal data), analyst or admin"),
+            ("password_hash", "VARCHAR", "scrypt$n$r$p$salt$hash"),
+            ("created_at", "TIMESTAMP", "when the user was added (UTC)"),
+            ("disabled", "BOOLEAN", "true when the user may no longer log in"),
+        ),
+        _t(
+            "api_tokens",
+            "Tokens that let scripts call the API as a user; only a hash of each is kept.",
+            ("token_id", "VARCHAR PRIMARY KEY", "a short id to name the token by"),
+            ("username", "VARCHAR", "the user the token acts as"),
+            ("name", "VARCHAR", "what the token is for"),
+            ("token_hash", "VARCHAR", "SHA-256 of the token"),
+            ("created_at", "TIMESTAMP", "when it was made (UTC)"),
+            ("last_used_at", "TIMESTAMP", "when it was last used"),
+            ("revoked", "BOOLEAN", "true when it no longer works"),
+        ),
+        _t(
             "rejects",
             "Rows refused by a load with --on-error skip, with the reason.",
             ("ingest_id", "BIGINT", "the load"),
@@ -196,7 +217,7 @@ TABLES: dict[str, Table] = {
 
 RAW_TABLES = ("customers", "identities", "transactions", "feedback", "accounts", "contacts")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def create_sql(table: Table) -> str:
@@ -209,8 +230,15 @@ def _create_v1(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_sql(table))
 
 
+def _create_v2(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 2 adds the web app's users and API tokens."""
+    for name in ("users", "api_tokens"):
+        con.execute(create_sql(TABLES[name]))
+
+
 # Each step takes a store at version N-1 to version N. Add a step, bump SCHEMA_VERSION.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _create_v1}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _create_v1, 2: _create_v2}
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rapport import settings
+from rapport.access import AccessMethods
 from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
@@ -24,7 +25,7 @@ from rapport.understanding import UnderstandingMethods
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
-class Workspace(UnderstandingMethods):
+class Workspace(UnderstandingMethods, AccessMethods):
     """A Rapport store: a DuckDB file holding the canonical tables.
 
     >>> ws = rapport.open("shop.duckdb")
