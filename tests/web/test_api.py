@@ -130,9 +130,13 @@ def test_understanding_routes(api: Api) -> None:
 
 
 def test_openapi_spec_lists_every_route_with_bearer_security(api: Api) -> None:
-    spec = api.get("/openapi.json", role=None).json()
+    for closed in ("/openapi.json", "/docs", "/redoc"):  # no pages that load from a CDN
+        assert api.get(closed, role=None).status_code == 404
+    assert api.get("/api/openapi.json", role=None).status_code == 401
+    spec = api.get("/api/openapi.json", role="viewer").json()
     paths = set(spec["paths"])
-    assert {*ROUTES, "/health", "/api/plans", "/api/customers/{customer}/profile"} <= paths
+    assert {*ROUTES, "/health", "/api/plans", "/api/customers/{customer}/profile",
+            "/api/openapi.json"} <= paths
     schemes = spec["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
     assert "security" not in spec["paths"]["/health"]["get"]

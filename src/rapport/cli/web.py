@@ -139,5 +139,6 @@ def serve(
     if host not in _LOOPBACK:
         err.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach this machine "
                   f"can try to log in; customer data leaves this machine over plain HTTP.")
-    out.print(f"Rapport API on http://{host}:{port} (docs at /docs); Ctrl+C stops it.")
+    out.print(f"Rapport API on http://{host}:{port} (its OpenAPI spec at /api/openapi.json); "
+              f"Ctrl+C stops it.")
     uvicorn.run(application, host=host, port=port, log_level="warning")  # type: ignore[arg-type]

@@ -125,7 +125,9 @@ def create_app(store: str | Path) -> FastAPI:
     """The API over the store at `store` (opened once, read-write, for the app's life)."""
     ws = Workspace(store)
     lock = threading.Lock()
+    # No /docs or /redoc: their pages load scripts from a CDN. The spec itself needs a token.
     app = FastAPI(title="Rapport", version=rapport.__version__, default_response_class=JSON,
+                  docs_url=None, redoc_url=None, openapi_url=None,
                   description="Customer understanding over a Rapport store. Every route but "
                               "/health needs a bearer token.")
     app.state.workspace = ws
@@ -150,6 +152,11 @@ def create_app(store: str | Path) -> FastAPI:
         with lock:
             result = ask(ws)
         return result if who.sees_personal_data else _mask(result, set())
+
+    @app.get("/api/openapi.json", tags=["health"])
+    def openapi(who: Who) -> Any:
+        """This API's OpenAPI specification."""
+        return app.openapi()
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:
