@@ -264,4 +264,7 @@ def create_app(store: str | Path) -> FastAPI:
         """Retention by first-purchase month and each cohort's sBG fit."""
         return answer(who, lambda w: w.cohorts())
 
+    from .pages import add_pages
+
+    add_pages(app, ws, answer)
     return app

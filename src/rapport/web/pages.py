@@ -1,0 +1,183 @@
+"""The HTML pages: login and logout, the overview dashboard, customers, a customer's profile,
+and the data page (loads and rejected rows). Each page asks Workspace and renders a template;
+viewers get personal data redacted, as in the API."""
+
+from __future__ import annotations
+
+__all__ = ["add_pages"]
+
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from rapport.access import User
+from rapport.behavior.ladder import LADDER, STATUSES
+from rapport.charts import bar_chart, histogram, line_chart
+from rapport.errors import AccessError, NotAnalyzedError
+from rapport.workspace import Workspace
+
+from .sessions import CSRF_COOKIE, SESSION_COOKIE, Session, SessionSigner
+from .templates import render
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies when there is no valid session: redirect to /login."""
+
+
+def _page(request: Request, name: str, session: Session | None, status: int = 200,
+          **context: Any) -> HTMLResponse:
+    user = User(session.username, session.role) if session else None
+    html = render(name, user=user, csrf=session.csrf if session else "", **context)
+    return HTMLResponse(html, status_code=status, headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                   "img-src 'self' data:; form-action 'self'; "
+                                   "frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"})
+
+
+def _optional(fn: Callable[[], Any], default: Any) -> Any:
+    """A part of a page that needs an analysis not run yet shows its default instead."""
+    try:
+        return fn()
+    except NotAnalyzedError:
+        return default
+
+
+def _session(request: Request) -> Session:
+    """The request's session; a missing, forged or expired one, or one whose user was
+    disabled or removed, sends the browser to the login page."""
+    state = request.app.state
+    found = state.signer.read(request.cookies.get(SESSION_COOKIE))
+    if found is None:
+        raise LoginRequired()
+    with state.lock:
+        still = state.workspace._con.execute(
+            "SELECT role FROM users WHERE username = ? AND NOT disabled", [found.username]
+        ).fetchall()
+    if not still:
+        raise LoginRequired()
+    session: Session = found
+    return session
+
+
+Current = Annotated[Session, Depends(_session)]
+
+
+def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Workspace], Any]],
+                                                         Any]) -> None:
+    """Mount the pages on `app` (which owns `ws` and its lock, used through `answer`)."""
+    with app.state.lock:
+        signer = SessionSigner(ws._con)
+    app.state.signer = signer
+
+    @app.exception_handler(LoginRequired)
+    def _to_login(_: Request, __: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_form(request: Request) -> Response:
+        token = secrets.token_urlsafe(24)
+        page = _page(request, "login", None, title="Log in", error=None, login_csrf=token)
+        page.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+        return page
+
+    @app.post("/login", include_in_schema=False)
+    def login(request: Request, username: Annotated[str, Form()],
+              password: Annotated[str, Form()], csrf: Annotated[str, Form()]) -> Response:
+        if not SessionSigner.same(csrf, request.cookies.get(CSRF_COOKIE)):
+            return _page(request, "login", None, status=403, title="Log in",
+                         error="The form expired; please log in again.",
+                         login_csrf=request.cookies.get(CSRF_COOKIE) or "")
+        try:
+            with app.state.lock:
+                who = ws.login(username, password)
+        except AccessError as exc:
+            return _page(request, "login", None, status=401, title="Log in", error=str(exc),
+                         login_csrf=csrf)
+        cookie, _ = signer.make(who.username, who.role)
+        done = RedirectResponse("/", status_code=303)
+        done.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="lax",
+                        max_age=8 * 3600)
+        done.delete_cookie(CSRF_COOKIE)
+        return done
+
+    @app.post("/logout", include_in_schema=False)
+    def logout(s: Current, csrf: Annotated[str, Form()]) -> Response:
+        if not SessionSigner.same(csrf, s.csrf):
+            raise AccessError("the form's CSRF token does not match your session; reload the "
+                              "page and try again.")
+        done = RedirectResponse("/login", status_code=303)
+        done.delete_cookie(SESSION_COOKIE)
+        return done
+
+    def who(s: Session) -> User:
+        return User(s.username, s.role)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def overview(request: Request, s: Current) -> Response:
+        def ask(w: Workspace) -> dict[str, Any]:
+            cov = _optional(w.coverage, {"score": None, "blind_spots": []})
+            stages = dict(w.sql("SELECT stage, count(*) FROM customer_behavior GROUP BY 1")
+                          .to_pandas().itertuples(index=False, name=None)) \
+                if _optional(lambda: w._require("customer_behavior"), False) is None else {}
+            clv = _optional(lambda: w.sql("SELECT clv FROM customer_behavior WHERE n_orders "
+                                          "> 0").column(0).to_pylist(), [])
+            series = _optional(lambda: w.trends("month")["series"].get("sentiment", []), [])
+            return {
+                "score": "—" if cov["score"] is None else f"{cov['score']:.0f}",
+                "blind_spots": cov["blind_spots"][:4],
+                "ladder": bar_chart([(st, float(stages.get(st, 0))) for st in LADDER],
+                                    title="The loyalty ladder"),
+                "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True),
+                "sentiment": line_chart([(str(p["period"])[:7], float(p["sentiment"] or 0))
+                                         for p in series][-24:],
+                                        title="What customers say: mean sentiment by month"),
+                "at_risk": _optional(lambda: w.customers(stage="at-risk", sort="clv",
+                                                         limit=8), []),
+                "themes": _optional(lambda: w.themes(level=1, limit=8), []),
+                "emerging": _optional(lambda: w.trends("month")["emerging"][:5], []),
+                "say_do": _optional(lambda: w.say_do(limit=5)["insights"], []),
+            }
+
+        data = answer(who(s), ask)
+        data["themes_chart"] = bar_chart(
+            [(t["label"], float(t["size"])) for t in data.pop("themes")],
+            title="Statements per theme")
+        return _page(request, "overview", s, title="Overview", **data)
+
+    @app.get("/customers", response_class=HTMLResponse, include_in_schema=False)
+    def customers(request: Request, s: Current, search: str | None = None,
+                  stage: str | None = None) -> Response:
+        rows = answer(who(s), lambda w: w.customers(search or None, 100, stage=stage or None,
+                                                    sort="clv" if stage else None))
+        return _page(request, "customers", s, title="Customers", customers=rows,
+                     search=search, stage=stage, stages=[*LADDER, *STATUSES])
+
+    @app.get("/customers/{customer}", response_class=HTMLResponse, include_in_schema=False)
+    def profile(request: Request, s: Current, customer: str) -> Response:
+        p = answer(who(s), lambda w: w.profile(customer))
+        ident = p["identity"]
+        facts = [(k, v) for k, v in (("e-mail", ident.get("email")), ("phone", ident.get("phone")),
+                                     ("account", ident.get("account")),
+                                     ("customer since", ident.get("created_at")),
+                                     *((str(k).lower(), v) for k, v in
+                                       (ident.get("demographics") or {}).items()))
+                 if v is not None]
+        feedback = (p.get("voice") or {}).get("feedback") or []
+        sentiment = line_chart([(str(f["day"]), float(f["sentiment"])) for f in feedback
+                                if f.get("sentiment") is not None],
+                               title="Their sentiment over time") if feedback else ""
+        dims = (p.get("coverage") or {}).get("dimensions") or []
+        coverage = bar_chart([(d["label"], 100 * float(d["score"])) for d in dims],
+                             title="Coverage by dimension (%)") if dims else ""
+        name = ident.get("name") or p["customer_id"]
+        return _page(request, "profile", s, title=str(name), p=p, facts=facts,
+                     sentiment=sentiment, coverage=coverage)
+
+    @app.get("/data", response_class=HTMLResponse, include_in_schema=False)
+    def data(request: Request, s: Current) -> Response:
+        found = answer(who(s), lambda w: {"ingests": w.ingests(100), "rejects": w.rejects()})
+        return _page(request, "data", s, title="Data", **found)

@@ -1,0 +1,145 @@
+"""The HTML pages' templates (Jinja2, autoescaped): one layout, the login form and the pages.
+Charts arrive as SVG strings from `rapport.charts`, which escape their own labels; nothing
+else is marked safe."""
+
+from __future__ import annotations
+
+__all__ = ["render"]
+
+from typing import Any
+
+from jinja2 import DictLoader, Environment, select_autoescape
+
+_STYLE = """
+*{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;color:#222;
+background:#f6f6f4;line-height:1.45}header{background:#1f3b5a;color:#fff;padding:.6rem 1rem;
+display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}header a{color:#fff;
+text-decoration:none}header .brand{font-weight:700;margin-right:1rem}main{max-width:1100px;
+margin:0 auto;padding:1rem}.cards{display:flex;flex-wrap:wrap;gap:1rem}.card{background:#fff;
+border-radius:6px;padding:1rem;flex:1 1 320px;min-width:0;box-shadow:0 1px 2px #0001}
+svg.chart{width:100%;height:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}
+td,th{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #eee;vertical-align:top}
+.big{font-size:2.4rem;font-weight:700}.muted{color:#666}.neg{color:#b03a2e}.pos{color:#2e7d32}
+blockquote{margin:.3rem 0;padding:.2rem .6rem;border-left:3px solid #c9d6e3;background:#fafbfc}
+form.inline{display:flex;flex-wrap:wrap;gap:.5rem;margin:.5rem 0}input,select,button{
+font:inherit;padding:.35rem .5rem}.error{color:#b03a2e}.scroll{overflow-x:auto}
+@media (max-width:600px){header{font-size:.9rem}.big{font-size:1.8rem}}
+"""
+
+_LAYOUT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }} · Rapport</title><style>{{ style }}</style></head>
+<body><header><span class="brand">Rapport</span>
+{% if user %}<a href="/">Overview</a><a href="/customers">Customers</a>
+<a href="/data">Data</a>
+<form method="post" action="/logout" class="inline" style="margin:0 0 0 auto">
+<input type="hidden" name="csrf" value="{{ csrf }}">
+<button type="submit">Log out {{ user.username }} ({{ user.role }})</button></form>{% endif %}
+</header><main><h1>{{ title }}</h1>{% block body %}{% endblock %}</main></body></html>"""
+
+_LOGIN = """{% extends "layout" %}{% block body %}
+{% if error %}<p class="error">{{ error }}</p>{% endif %}
+<form method="post" action="/login" class="card" style="max-width:360px">
+<input type="hidden" name="csrf" value="{{ login_csrf }}">
+<p><label>User name<br><input name="username" autocomplete="username" required></label></p>
+<p><label>Password<br><input name="password" type="password" autocomplete="current-password"
+required></label></p><p><button type="submit">Log in</button></p></form>
+{% endblock %}"""
+
+_OVERVIEW = """{% extends "layout" %}{% block body %}
+<div class="cards">
+<div class="card"><div class="muted">How well do you know your customers?</div>
+<div class="big">{{ score }}/100</div>
+<ul>{% for s in blind_spots %}<li>{{ s.text }}</li>{% endfor %}</ul></div>
+<div class="card">{{ ladder | safe_svg }}</div>
+<div class="card">{{ clv | safe_svg }}</div>
+<div class="card">{{ sentiment | safe_svg }}</div>
+</div>
+<div class="cards" style="margin-top:1rem">
+<div class="card"><h2>Customers at risk, most valuable first</h2><div class="scroll"><table>
+<tr><th>customer</th><th>status</th><th>CLV</th><th>last purchase</th></tr>
+{% for c in at_risk %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
+{{ c.name or c.customer_id }}</a></td><td>{{ c.status }}</td><td>{{ c.clv }}</td>
+<td>{{ c.last_purchase }}</td></tr>{% endfor %}</table></div></div>
+<div class="card"><h2>Top themes</h2>{{ themes_chart | safe_svg }}
+{% if emerging %}<h3>Emerging</h3><ul>{% for t in emerging %}<li>{{ t.label }}
+({{ t.recent }} recent statements)</li>{% endfor %}</ul>{% endif %}</div>
+<div class="card"><h2>Biggest say-vs-do gaps</h2>
+{% for x in say_do %}<p><b>{{ x.type }}</b>: <q>{{ x.said }}</q> → {{ x.did }}</p>
+{% else %}<p class="muted">No insights yet.</p>{% endfor %}</div>
+</div>{% endblock %}"""
+
+_CUSTOMERS = """{% extends "layout" %}{% block body %}
+<form method="get" action="/customers" class="inline">
+<input name="search" value="{{ search or '' }}" placeholder="name, e-mail, phone or id">
+<select name="stage"><option value="">any stage or status</option>
+{% for s in stages %}<option value="{{ s }}"{% if s == stage %} selected{% endif %}>{{ s }}
+</option>{% endfor %}</select><button type="submit">Search</button></form>
+<div class="scroll"><table><tr><th>customer</th><th>e-mail</th><th>orders</th>
+<th>spend</th><th>stage</th><th>status</th></tr>
+{% for c in customers %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
+{{ c.name or c.customer_id }}</a></td><td>{{ c.email or '' }}</td>
+<td>{{ c.orders or c.transactions or 0 }}</td><td>{{ c.spend }}</td><td>{{ c.stage or '' }}</td>
+<td>{{ c.status or '' }}</td></tr>{% else %}<tr><td colspan="6">No customers match.</td></tr>
+{% endfor %}</table></div>{% endblock %}"""
+
+_PROFILE = """{% extends "layout" %}{% block body %}
+<p>{{ p.story }}</p><div class="cards">
+<div class="card"><h2>Who they are</h2><table>
+{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table></div>
+{% if p.behaviour %}<div class="card"><h2>What they do</h2><table>
+<tr><th>ladder</th><td>{{ p.behaviour.stage }} ({{ p.behaviour.status }})</td></tr>
+<tr><th>orders</th><td>{{ p.behaviour.n_orders }}</td></tr>
+<tr><th>spend</th><td>{{ p.behaviour.total_spend }}</td></tr>
+<tr><th>CLV</th><td>{{ p.behaviour.clv }}</td></tr>
+<tr><th>P(alive)</th><td>{{ p.behaviour.p_alive }}</td></tr>
+<tr><th>favourite</th><td>{{ p.behaviour.favourite_product }}</td></tr></table>
+<p>{% for x in p.behaviour.path %}{{ x.stage or x.status }} ({{ x.since or '?' }})
+{% if not loop.last %} → {% endif %}{% endfor %}</p></div>{% endif %}
+{% if sentiment %}<div class="card">{{ sentiment | safe_svg }}</div>{% endif %}
+</div>
+{% if p.voice %}<div class="card" style="margin-top:1rem"><h2>In their own words</h2>
+{% for facet, items in p.voice.by_facet.items() if items %}<h3>{{ facet }}</h3>
+{% for s in items %}<blockquote>{{ s.text }} <span class="muted">{{ s.day }} ·
+{{ s.kind }}</span></blockquote>{% endfor %}{% endfor %}</div>{% endif %}
+{% if p.coverage %}<div class="card" style="margin-top:1rem"><h2>How well we know them</h2>
+{{ coverage | safe_svg }}<h3>Ask them next</h3><ul>{% for q in p.next_questions %}
+<li>{{ q.question }}</li>{% endfor %}</ul></div>{% endif %}
+{% endblock %}"""
+
+_DATA = """{% extends "layout" %}{% block body %}
+<div class="card"><h2>Loads</h2><div class="scroll"><table><tr><th>#</th><th>kind</th>
+<th>file</th><th>status</th><th>read</th><th>loaded</th><th>rejected</th><th>when</th></tr>
+{% for i in ingests %}<tr><td>{{ i.ingest_id }}</td><td>{{ i.kind }}</td><td>{{ i.path }}</td>
+<td>{{ i.status }}</td><td>{{ i.rows_read }}</td><td>{{ i.rows_loaded }}</td>
+<td>{{ i.rows_rejected }}</td><td>{{ i.finished_at }}</td></tr>{% endfor %}</table></div></div>
+<div class="card" style="margin-top:1rem"><h2>Rejected rows</h2><div class="scroll"><table>
+<tr><th>load</th><th>row</th><th>column</th><th>value</th><th>reason</th></tr>
+{% for r in rejects %}<tr><td>{{ r.ingest_id }}</td><td>{{ r.source_row }}</td>
+<td>{{ r.column_name }}</td><td>{{ r.value }}</td><td>{{ r.reason }}</td></tr>
+{% else %}<tr><td colspan="5">No rejected rows.</td></tr>{% endfor %}</table></div></div>
+{% endblock %}"""
+
+_ENV = Environment(
+    loader=DictLoader({"layout": _LAYOUT, "login": _LOGIN, "overview": _OVERVIEW,
+                       "customers": _CUSTOMERS, "profile": _PROFILE, "data": _DATA}),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+
+
+def _safe_svg(svg: str) -> Any:
+    """Only the charts' SVG (which escapes its own labels) is inserted unescaped."""
+    from markupsafe import Markup
+
+    if not svg.startswith('<svg class="chart"'):
+        raise ValueError("safe_svg is for rapport.charts output only")
+    return Markup(svg)
+
+
+_ENV.filters["safe_svg"] = _safe_svg
+
+
+def render(name: str, **context: Any) -> str:
+    """A page: the template `name` inside the layout, with the shared style."""
+    return _ENV.get_template(name).render(style=_STYLE, **context)

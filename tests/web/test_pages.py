@@ -1,0 +1,169 @@
+"""The HTML pages: login with CSRF, sessions that cannot be forged, the pages themselves, and
+customer text that stays inert however hostile it is."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+import rapport
+from conftest import DemoStore
+from rapport.web.api import create_app
+from rapport.web.sessions import CSRF_COOKIE, SESSION_COOKIE
+
+PASSWORD = "a long enough password"
+
+
+def _login(client: TestClient, username: str, password: str = PASSWORD) -> int:
+    form = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token is not None
+    done = client.post("/login", data={"username": username, "password": password,
+                                       "csrf": token.group(1)}, follow_redirects=False)
+    return done.status_code
+
+
+@pytest.fixture(scope="module")
+def site(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory
+         ) -> Iterator[tuple[TestClient, TestClient, str]]:
+    demo_store.ws._con.execute("CHECKPOINT")
+    store = tmp_path_factory.mktemp("pages") / "store.duckdb"
+    shutil.copy(demo_store.ws.path, store)
+    with rapport.open(store) as ws:
+        ws.add_user("ana", PASSWORD, "analyst")
+        ws.add_user("vic", PASSWORD, "viewer")
+        cid = ws.sql("SELECT customer_id FROM customer_voice ORDER BY statements DESC LIMIT 1"
+                     ).column(0)[0].as_py()
+    app = create_app(store)
+    with TestClient(app) as analyst, TestClient(app) as viewer:
+        assert _login(analyst, "ana") == 303 and _login(viewer, "vic") == 303
+        yield analyst, viewer, cid
+    app.state.workspace.close()
+
+
+def test_pages_need_a_session(site: tuple[TestClient, TestClient, str]) -> None:
+    analyst, _, cid = site
+    fresh = TestClient(analyst.app)
+    for path in ("/", "/customers", f"/customers/{cid}", "/data"):
+        done = fresh.get(path, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"] == "/login"
+    # A session cookie that was tampered with is no session at all.
+    cookie = analyst.cookies.get(SESSION_COOKIE)
+    assert cookie
+    payload, signature = cookie.rsplit(".", 1)
+    fresh.cookies.set(SESSION_COOKIE, payload + "x." + signature)
+    assert fresh.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_checks_csrf_and_password(site: tuple[TestClient, TestClient, str]) -> None:
+    analyst, _, _ = site
+    client = TestClient(analyst.app)
+    form = client.get("/login")
+    assert client.cookies.get(CSRF_COOKIE) and 'type="password"' in form.text
+    forged = client.post("/login", data={"username": "ana", "password": PASSWORD,
+                                         "csrf": "guessed"}, follow_redirects=False)
+    assert forged.status_code == 403 and SESSION_COOKIE not in forged.cookies
+    assert _login(client, "ana", "not the password") == 401
+    assert _login(client, "nobody") == 401
+    assert _login(client, "ana") == 303
+    set_cookie = [v for k, v in client.get("/login").headers.items() if k == "set-cookie"]
+    assert set_cookie and "httponly" in set_cookie[0].lower()
+
+
+def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient, str]) -> None:
+    analyst, _, cid = site
+    page = analyst.get("/")
+    assert page.status_code == 200
+    assert "How well do you know your customers?" in page.text
+    assert page.text.count('<svg class="chart"') >= 4
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "<script" not in page.text and "http://" not in page.text.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    profile = analyst.get(f"/customers/{cid}")
+    assert profile.status_code == 200 and "In their own words" in profile.text
+    email = analyst.app.state.workspace.profile(cid)["identity"]["email"]
+    found = analyst.get("/customers", params={"search": email})
+    assert found.status_code == 200 and cid in found.text
+    at_risk = analyst.get("/customers", params={"stage": "at risk"})
+    assert at_risk.status_code == 200 and "at risk" in at_risk.text
+    assert analyst.get("/data").status_code == 200
+
+
+def test_viewers_see_no_contact_details(site: tuple[TestClient, TestClient, str]) -> None:
+    analyst, viewer, cid = site
+    identity = analyst.app.state.workspace.profile(cid)["identity"]
+    page = viewer.get(f"/customers/{cid}").text
+    assert identity["email"] not in page and identity["name"] not in page
+    listing = viewer.get("/customers").text
+    assert "[email]" in listing
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", listing)  # no e-mail address at all
+
+
+def test_logout_needs_the_sessions_csrf_token(site: tuple[TestClient, TestClient, str]
+                                              ) -> None:
+    analyst, _, _ = site
+    client = TestClient(analyst.app)
+    assert _login(client, "ana") == 303
+    page = client.get("/")
+    token = re.search(r'action="/logout".*?name="csrf" value="([^"]+)"', page.text, re.S)
+    assert token is not None
+    assert client.post("/logout", data={"csrf": "wrong"},
+                       follow_redirects=False).status_code == 401
+    done = client.post("/logout", data={"csrf": token.group(1)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/login"
+
+
+HOSTILE = [
+    "<script>alert(1)</script> the coffee was great",
+    '" onmouseover="alert(2)" x="',
+    "<img src=x onerror=alert(3)> bag arrived torn",
+    "'><svg onload=alert(4)>",
+]
+
+
+def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
+    customers = pd.DataFrame({
+        "customer_id": ["h1", "h2", "h3", "h4"],
+        "name": ['Eve "><script>alert(5)</script>', "Mallory <b>bold</b>", "Trent", "Peggy"],
+        "email": ["eve@example.com", "mal@example.com", "trent@example.com", "peg@example.com"],
+    })
+    orders = pd.DataFrame({
+        "customer_id": ["h1", "h2", "h3", "h4", "h1", "h2"],
+        "ts": ["2025-01-02", "2025-02-03", "2025-03-04", "2025-04-05", "2025-06-01",
+               "2025-07-01"],
+        "amount": [10.0, 20.0, 30.0, 40.0, 15.0, 25.0],
+        "product": ["<script>alert(6)</script>", "Beans", "Beans", "Beans", "Beans", "Mug"],
+    })
+    feedback = pd.DataFrame({"customer_id": ["h1", "h2", "h3", "h4"],
+                             "ts": ["2025-06-02", "2025-07-02", "2025-05-01", "2025-05-02"],
+                             "comment": HOSTILE, "rating": [5, 1, 3, 4]})
+    paths = {}
+    for name, frame in (("customers", customers), ("transactions", orders),
+                        ("feedback", feedback)):
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    store = tmp_path / "hostile.duckdb"
+    with rapport.open(store) as ws:
+        ws.ingest(paths["customers"], "customers")
+        ws.ingest(paths["transactions"], "transactions")
+        ws.ingest(paths["feedback"], "feedback", mapping=["text=comment", "kind='review'"])
+        ws.analyze()
+        ws.add_user("ana", PASSWORD, "analyst")
+        ids = ws.sql("SELECT customer_id FROM customers").column(0).to_pylist()
+    app = create_app(store)
+    with TestClient(app) as client:
+        assert _login(client, "ana") == 303
+        pages = [client.get(p).text for p in ("/", "/customers", "/data",
+                                              *(f"/customers/{c}" for c in ids))]
+    app.state.workspace.close()
+    for html in pages:
+        assert "<script" not in html
+        assert "<img src=x" not in html and "<svg onload" not in html
+        assert '" onmouseover="' not in html and "<b>bold</b>" not in html
+    assert any("&lt;script&gt;alert(5)" in html for html in pages)  # shown, as text
