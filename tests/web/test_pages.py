@@ -93,6 +93,22 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     at_risk = analyst.get("/customers", params={"stage": "at risk"})
     assert at_risk.status_code == 200 and "at risk" in at_risk.text
     assert analyst.get("/data").status_code == 200
+    themes = analyst.get("/themes")
+    assert themes.status_code == 200
+    first = re.search(r'href="/themes/([^"]+)"', themes.text)
+    assert first is not None
+    theme = analyst.get(f"/themes/{first.group(1)}")
+    assert theme.status_code == 200 and "<blockquote>" in theme.text
+    personas = analyst.get("/personas")
+    link = re.search(r'href="/personas/([^"]+)"', personas.text)
+    assert personas.status_code == 200 and link is not None
+    persona = analyst.get(f"/personas/{link.group(1)}")
+    assert persona.status_code == 200 and "Demographics explain" in persona.text
+    said = analyst.get("/say-do")
+    assert said.status_code == 200 and "sources:" in said.text
+    known = analyst.get("/knowledge")
+    assert known.status_code == 200 and "Research plan" in known.text
+    assert "Interview guide" in known.text
 
 
 def test_viewers_see_no_contact_details(site: tuple[TestClient, TestClient, str]) -> None:
@@ -159,8 +175,12 @@ def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
     app = create_app(store)
     with TestClient(app) as client:
         assert _login(client, "ana") == 303
-        pages = [client.get(p).text for p in ("/", "/customers", "/data",
-                                              *(f"/customers/{c}" for c in ids))]
+        paths = ["/", "/customers", "/data", "/themes", "/personas", "/say-do", "/knowledge",
+                 *(f"/customers/{c}" for c in ids)]
+        responses = [client.get(p) for p in paths]
+        assert all(r.status_code == 200 for r in responses), [
+            (p, r.status_code) for p, r in zip(paths, responses, strict=True)]
+        pages = [r.text for r in responses]
     app.state.workspace.close()
     for html in pages:
         assert "<script" not in html

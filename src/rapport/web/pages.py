@@ -177,6 +177,49 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
         return _page(request, "profile", s, title=str(name), p=p, facts=facts,
                      sentiment=sentiment, coverage=coverage)
 
+    @app.get("/themes", response_class=HTMLResponse, include_in_schema=False)
+    def themes(request: Request, s: Current) -> Response:
+        rows = answer(who(s), lambda w: w.themes(level=1))
+        chart = bar_chart([(t["label"], float(t["size"])) for t in rows[:15]],
+                          title="The largest themes (statements)")
+        return _page(request, "themes", s, title="Themes", themes=rows, chart=chart)
+
+    @app.get("/themes/{theme}", response_class=HTMLResponse, include_in_schema=False)
+    def theme(request: Request, s: Current, theme: str) -> Response:
+        found = answer(who(s), lambda w: w.quotes(theme, limit=30))
+        subthemes = answer(who(s), lambda w: w.themes(parent=found["theme"]["theme_id"]))
+        return _page(request, "theme", s, title=str(found["theme"]["label"]),
+                     theme=found["theme"], quotes=found["quotes"], subthemes=subthemes)
+
+    @app.get("/personas", response_class=HTMLResponse, include_in_schema=False)
+    def personas(request: Request, s: Current) -> Response:
+        rows = answer(who(s), lambda w: w.personas())
+        return _page(request, "personas", s, title="Personas", personas=rows)
+
+    @app.get("/personas/{persona}", response_class=HTMLResponse, include_in_schema=False)
+    def persona(request: Request, s: Current, persona: str) -> Response:
+        p = answer(who(s), lambda w: w.persona(persona))
+        return _page(request, "persona", s, title=str(p["name"]), p=p)
+
+    @app.get("/say-do", response_class=HTMLResponse, include_in_schema=False)
+    def say_do(request: Request, s: Current, type: str | None = None) -> Response:
+        found = answer(who(s), lambda w: w.say_do(type or None, limit=40))
+        chart = bar_chart([(k, float(v)) for k, v in found["counts"].items()],
+                          title="Say vs do: insights by type")
+        return _page(request, "say_do", s, title="Say vs do", chart=chart,
+                     insights=found["insights"])
+
+    @app.get("/knowledge", response_class=HTMLResponse, include_in_schema=False)
+    def knowledge(request: Request, s: Current, segment: str = "high-value") -> Response:
+        cov = answer(who(s), lambda w: w.coverage())
+        plan = answer(who(s), lambda w: w.plan("segment", segment, sample_size=10))
+        chart = bar_chart([(d["dimension"], 100 * float(d["known_share"]))
+                           for d in cov["dimensions"]],
+                          title="Share of customers for whom we know … (%)")
+        return _page(request, "knowledge", s, title="Knowledge gaps and research plans",
+                     score="—" if cov["score"] is None else f"{cov['score']:.0f}",
+                     blind_spots=cov["blind_spots"], chart=chart, plan=plan)
+
     @app.get("/data", response_class=HTMLResponse, include_in_schema=False)
     def data(request: Request, s: Current) -> Response:
         found = answer(who(s), lambda w: {"ingests": w.ingests(100), "rejects": w.rejects()})

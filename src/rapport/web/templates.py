@@ -32,7 +32,8 @@ _LAYOUT = """<!doctype html>
 <title>{{ title }} · Rapport</title><style>{{ style }}</style></head>
 <body><header><span class="brand">Rapport</span>
 {% if user %}<a href="/">Overview</a><a href="/customers">Customers</a>
-<a href="/data">Data</a>
+<a href="/themes">Themes</a><a href="/personas">Personas</a><a href="/say-do">Say vs do</a>
+<a href="/knowledge">Knowledge</a><a href="/data">Data</a>
 <form method="post" action="/logout" class="inline" style="margin:0 0 0 auto">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 <button type="submit">Log out {{ user.username }} ({{ user.role }})</button></form>{% endif %}
@@ -121,9 +122,73 @@ _DATA = """{% extends "layout" %}{% block body %}
 {% else %}<tr><td colspan="5">No rejected rows.</td></tr>{% endfor %}</table></div></div>
 {% endblock %}"""
 
+_THEMES = """{% extends "layout" %}{% block body %}
+<div class="card">{{ chart | safe_svg }}</div>
+<div class="scroll"><table><tr><th>theme</th><th>statements</th><th>sentiment</th>
+<th>trend</th><th>their words</th></tr>
+{% for t in themes %}<tr><td><a href="/themes/{{ t.theme_id | urlencode }}">{{ t.label }}</a>
+</td><td>{{ t.size }}</td><td class="{{ 'neg' if (t.sentiment or 0) < -0.05 else
+'pos' if (t.sentiment or 0) > 0.05 else '' }}">{{ '%+.2f' % (t.sentiment or 0) }}</td>
+<td>{{ t.trend }}</td><td>{{ t.key_phrases }}</td></tr>{% endfor %}</table></div>
+{% endblock %}"""
+
+_THEME = """{% extends "layout" %}{% block body %}
+<p class="muted">{{ theme.size }} statements · sentiment {{ '%+.2f' % (theme.sentiment or 0) }}
+· {{ theme.trend }} · first {{ theme.first_seen }} · last {{ theme.last_seen }}</p>
+{% if subthemes %}<div class="card"><h2>Sub-themes</h2><ul>{% for t in subthemes %}
+<li><a href="/themes/{{ t.theme_id | urlencode }}">{{ t.label }}</a> ({{ t.size }})</li>
+{% endfor %}</ul></div>{% endif %}
+<div class="card" style="margin-top:1rem"><h2>In their words</h2>
+{% for q in quotes %}<blockquote>{{ q.text }} <span class="muted">{{ q.ts }}</span>
+</blockquote>{% endfor %}</div>{% endblock %}"""
+
+_PERSONAS = """{% extends "layout" %}{% block body %}
+<div class="cards">{% for p in personas %}<div class="card">
+<h2><a href="/personas/{{ p.persona_id | urlencode }}">{{ p.name }}</a></h2>
+<p class="muted">{{ p.size }} customers ({{ '%.0f' % (100 * p.share) }}%) · {{ '%.0f' %
+(100 * p.clv_share) }}% of value</p><p>{{ p.description }}</p></div>{% endfor %}</div>
+{% endblock %}"""
+
+_PERSONA = """{% extends "layout" %}{% block body %}
+<p>{{ p.description }}</p><div class="cards">
+{% for key in ("jobs", "values", "pains", "hopes", "fears") %}{% if p[key] %}
+<div class="card"><h2>{{ key }}</h2><ul>{% for item in p[key] %}<li>{{ item.label or item.text
+or item }}{% if item.quote %}<blockquote>{{ item.quote.text or item.quote }}</blockquote>{% endif %}</li>
+{% endfor %}</ul></div>{% endif %}{% endfor %}</div>
+<div class="card" style="margin-top:1rem"><h2>Demographics</h2><p>Demographics explain
+{{ '%.0f' % (100 * (p.demographics_explain or 0)) }}% of who is in this persona.</p></div>
+<div class="card" style="margin-top:1rem"><h2>Customers</h2><ul>{% for c in p.customers %}
+<li><a href="/customers/{{ c.customer_id | urlencode }}">{{ c.name or c.customer_id }}</a>
+</li>{% endfor %}</ul></div>{% endblock %}"""
+
+_SAY_DO = """{% extends "layout" %}{% block body %}
+<div class="card">{{ chart | safe_svg }}</div>
+{% for x in insights %}<div class="card" style="margin-top:.6rem"><b>{{ x.type }}</b>
+{% if x.single_source %}<span class="muted">(one source)</span>{% endif %}
+<p><a href="/customers/{{ x.customer_id | urlencode }}">{{ x.customer_id }}</a> said
+<q>{{ x.said }}</q> — {{ x.did }}</p><p class="muted">{{ x.explanation }}</p>
+{% if x.what_keeps_them %}<p>What keeps them: {{ x.what_keeps_them }}</p>{% endif %}
+<p class="muted">sources: {{ x.sources | join(", ") }} · methods: {{ x.methods | join(", ") }}
+</p></div>{% else %}<p class="muted">No insights yet.</p>{% endfor %}{% endblock %}"""
+
+_KNOWLEDGE = """{% extends "layout" %}{% block body %}
+<div class="cards"><div class="card"><div class="muted">How well do you know your customers?
+</div><div class="big">{{ score }}/100</div></div><div class="card">{{ chart | safe_svg }}</div>
+</div><div class="card" style="margin-top:1rem"><h2>Blind spots</h2><ul>
+{% for s in blind_spots %}<li>{{ s.text }}</li>{% endfor %}</ul></div>
+<div class="card" style="margin-top:1rem"><h2>Research plan: {{ plan.who }}</h2>
+<p><b>Objective.</b> {{ plan.objective }}</p><p><b>Method.</b> {{ plan.method }}</p>
+<h3>Hypotheses</h3><ul>{% for h in plan.hypotheses %}<li>{{ h }}</li>{% endfor %}</ul>
+<h3>Interview guide</h3><ol>{% for q in plan.interview_guide %}<li>{{ q }}</li>{% endfor %}
+</ol><h3>Whom to ask</h3><ul>{% for c in plan.sample.customers[:10] %}<li>{{ c.name }}:
+{{ c.reason }}</li>{% endfor %}</ul><p class="muted">{{ plan.fallback }}</p></div>
+{% endblock %}"""
+
 _ENV = Environment(
     loader=DictLoader({"layout": _LAYOUT, "login": _LOGIN, "overview": _OVERVIEW,
-                       "customers": _CUSTOMERS, "profile": _PROFILE, "data": _DATA}),
+                       "customers": _CUSTOMERS, "profile": _PROFILE, "data": _DATA,
+                       "themes": _THEMES, "theme": _THEME, "personas": _PERSONAS,
+                       "persona": _PERSONA, "say_do": _SAY_DO, "knowledge": _KNOWLEDGE}),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 
