@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 STORE  ?= rapport.duckdb
 
-.PHONY: setup demo test lint typecheck unit bench docs clean
+.PHONY: setup browser demo test lint typecheck unit bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 demo: setup
 	$(BIN)/rapport demo --store $(STORE)
@@ -26,7 +31,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+unit: setup browser
 	$(BIN)/pytest -q -n 2
 
 test: lint typecheck unit

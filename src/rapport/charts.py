@@ -110,6 +110,8 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, low: float = 
     for (x, y), (label, value) in zip(xy, points, strict=True):
         body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{PALETTE["bar"]}">'
                     f"<title>{escape(label)}: {escape(fmt.format(value))}</title></circle>")
-    for i in sorted({0, len(points) // 2, len(points) - 1}):
-        body.append(_text(xy[i][0], bottom + 16, points[i][0], anchor="middle", size=10))
+    last = len(points) - 1
+    for i in sorted({0, len(points) // 2, last}):
+        anchor = "start" if i == 0 else "end" if i == last else "middle"
+        body.append(_text(xy[i][0], bottom + 16, points[i][0], anchor=anchor, size=10))
     return _svg(width, height, title, body)

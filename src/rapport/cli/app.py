@@ -465,6 +465,7 @@ def main() -> None:
 
 
 # The voice commands register themselves on `app`.
+from rapport.cli import report as _report  # noqa: E402, F401
 from rapport.cli import understand as _understand  # noqa: E402, F401
 from rapport.cli import voice as _voice  # noqa: E402, F401
 from rapport.cli import web as _web  # noqa: E402, F401

@@ -130,8 +130,9 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
                 "score": "—" if cov["score"] is None else f"{cov['score']:.0f}",
                 "blind_spots": cov["blind_spots"][:4],
                 "ladder": bar_chart([(st, float(stages.get(st, 0))) for st in LADDER],
-                                    title="The loyalty ladder"),
-                "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True),
+                                    title="The loyalty ladder", width=400, label_width=130),
+                "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True,
+                                 width=400, height=240),
                 "sentiment": line_chart([(str(p["period"])[:7], float(p["sentiment"] or 0))
                                          for p in series][-24:],
                                         title="What customers say: mean sentiment by month"),
@@ -145,7 +146,7 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
         data = answer(who(s), ask)
         data["themes_chart"] = bar_chart(
             [(t["label"], float(t["size"])) for t in data.pop("themes")],
-            title="Statements per theme")
+            title="Statements per theme", width=400, label_width=170)
         return _page(request, "overview", s, title="Overview", **data)
 
     @app.get("/customers", response_class=HTMLResponse, include_in_schema=False)

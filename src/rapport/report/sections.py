@@ -1,0 +1,256 @@
+"""The parts of the static report, each read from the `Workspace` as plain values.
+
+Every builder returns a dict with a `missing` key: None when the part has something to show,
+else a sentence saying why not (a table not built yet, no feedback). Charts are inline SVG from
+`rapport.charts`, marked safe here and nowhere else: they escape their own labels. Only
+pseudonymous customer ids and redacted statement text leave this module: no names, e-mails or
+phones, because the report's readers are viewers.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "at_risk",
+    "drivers",
+    "header",
+    "knowledge",
+    "ladder",
+    "personas",
+    "say_do",
+    "voice",
+]
+
+import math
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from markupsafe import Markup
+
+from rapport import charts
+from rapport.behavior.ladder import LADDER, STATUSES
+from rapport.errors import NotAnalyzedError
+from rapport.report.privacy import NameMask
+from rapport.workspace import Workspace
+
+Section = dict[str, Any]
+Builder = Callable[[Workspace, NameMask], Section]
+
+NO_BEHAVIOUR = "No purchases analysed yet: load transactions and run `rapport analyze`."
+NO_FEEDBACK = "No feedback analysed yet: load feedback and run `rapport analyze`."
+NO_UNDERSTANDING = "Not built yet: run `rapport analyze` (with the understanding stage)."
+DRIVER_OUTCOMES = ("nps", "rating", "lapse", "clv")
+_SENTIMENT_BAND = 0.05
+# chart sizes (SVG units): narrow enough that a phone shows their text at a readable size
+_WIDE = 520
+
+
+def _ok(**parts: Any) -> Section:
+    return {"missing": None, **parts}
+
+
+def _missing(reason: str) -> Section:
+    return {"missing": reason}
+
+
+def guarded(build: Builder, ws: Workspace, mask: NameMask, reason: str) -> Section:
+    """`build(ws, mask)`, or the `reason` it cannot be shown when a table is not built yet."""
+    try:
+        return build(ws, mask)
+    except NotAnalyzedError:
+        return _missing(reason)
+
+
+def _svg(svg: str) -> Markup:
+    """A chart from `rapport.charts` (its labels already escaped) for the page, without the
+    namespace URL: inline SVG in HTML needs none, and the report names no URL at all."""
+    return Markup(svg.replace(' xmlns="http://www.w3.org/2000/svg"', ""))
+
+
+def _bars(items: list[tuple[str, float]], *, title: str, fmt: str = "{:,.0f}",
+          colours: list[str] | None = None, long_labels: bool = False) -> str:
+    """A bar chart sized so that a phone still shows its text at a readable size."""
+    width, label_width = (560, 220) if long_labels else (420, 160)
+    return charts.bar_chart(items, title=title, fmt=fmt, colours=colours, width=width,
+                            label_width=label_width)
+
+
+def _has_table(ws: Workspace, name: str) -> bool:
+    found = ws.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                   [name])
+    return bool(found.column(0)[0].as_py())
+
+
+def _tone(sentiment: float | None) -> str:
+    """negative, positive or neutral: the CSS class and chart colour of a sentiment."""
+    if sentiment is None:
+        return "neutral"
+    if sentiment <= -_SENTIMENT_BAND:
+        return "negative"
+    return "positive" if sentiment >= _SENTIMENT_BAND else "neutral"
+
+
+# --- the header ---------------------------------------------------------------------------
+def header(ws: Workspace, title: str, today: date) -> Section:
+    """The business's name, the date, what the store holds and the period it covers."""
+    status = ws.status()
+    dated = [s for s in status["sources"] if s.get("first") and s.get("last")]
+    return _ok(
+        title=title,
+        today=today.isoformat(),
+        tables=status["tables"],
+        first=min((str(s["first"])[:10] for s in dated), default=None),
+        last=max((str(s["last"])[:10] for s in dated), default=None),
+    )
+
+
+# --- how well do you know your customers ------------------------------------------------
+def knowledge(ws: Workspace, mask: NameMask) -> Section:
+    """The coverage score, each dimension's share of customers answered, the blind spots."""
+    cov = mask(ws.coverage())
+    if cov.get("score") is None:
+        return _missing(NO_UNDERSTANDING)
+    dims = cov["dimensions"]
+    chart = _bars(
+        [(f"{d['dimension']} ({d['group']})", float(d["known_share"])) for d in dims],
+        title="share of customers we can answer this for", fmt="{:.0%}")
+    return _ok(score=cov["score"], chart=_svg(chart),
+               blind_spots=[b["text"] for b in cov["blind_spots"][:5]])
+
+
+# --- the loyalty ladder and value --------------------------------------------------------
+def _counts(ws: Workspace, column: str) -> dict[str, int]:
+    rows = ws.sql(f"SELECT {column} AS k, count(*) AS n FROM customer_behavior GROUP BY 1")
+    return {str(r["k"]): int(r["n"]) for r in rows.to_pylist()}
+
+
+def ladder(ws: Workspace, mask: NameMask) -> Section:
+    """Customers per ladder stage and status (bar charts) and the CLV distribution."""
+    if not _has_table(ws, "customer_behavior"):
+        return _missing(NO_BEHAVIOUR)
+    stages, statuses = _counts(ws, "stage"), _counts(ws, "status")
+    ladder_items = [(s, stages.get(s, 0)) for s in LADDER]
+    total = sum(stages.values()) or 1
+    clv = [float(v) for v in ws.sql(
+        "SELECT clv FROM customer_behavior WHERE clv IS NOT NULL").column(0).to_pylist()]
+    return _ok(
+        stages=[(s, n, n / total) for s, n in ladder_items],
+        ladder_chart=_svg(_bars(ladder_items, title="customers on each rung of the ladder")),
+        status_chart=_svg(_bars([(s, statuses.get(s, 0)) for s in STATUSES],
+                                title="customers by status")),
+        clv_chart=_svg(charts.histogram(clv, title="customers by CLV (log scale)", log=True,
+                                        width=_WIDE)),
+        clv_total=sum(clv),
+        customers=sum(stages.values()),
+    )
+
+
+_AT_RISK_FIELDS = ("customer_id", "stage", "status", "orders", "last_purchase", "p_alive", "clv")
+
+
+def at_risk(ws: Workspace, mask: NameMask, limit: int = 10) -> Section:
+    """The most valuable customers at risk: id, stage, status, orders, P(alive), CLV only."""
+    rows = ws.customers(stage="at-risk", sort="clv", limit=limit)
+    return _ok(rows=[{k: r.get(k) for k in _AT_RISK_FIELDS} for r in rows])
+
+
+# --- what customers say ------------------------------------------------------------------
+def _sentiment_chart(trends: dict[str, Any]) -> Markup:
+    series = trends["series"].get("sentiment", [])
+    points = [(str(p["period"])[:7], float(p["sentiment"])) for p in series
+              if p.get("key") == "all" and p.get("sentiment") is not None]
+    return _svg(charts.line_chart(points, title="mean sentiment by month (-1 to +1)",
+                                  width=_WIDE))
+
+
+def _theme_row(theme: dict[str, Any]) -> dict[str, Any]:
+    quotes = theme.get("quotes") or []
+    return {"label": theme["label"], "size": theme["size"], "share": theme["share"],
+            "sentiment": theme["sentiment"], "tone": _tone(theme["sentiment"]),
+            "trend": theme.get("trend") or "", "quote": quotes[0]["text"] if quotes else None}
+
+
+def voice(ws: Workspace, mask: NameMask, limit: int = 10) -> Section:
+    """The top themes with sentiment, trend and a quote; emerging themes; sentiment by month."""
+    themes = [_theme_row(t) for t in mask(ws.themes(level=1, limit=limit))]
+    if not themes:
+        return _missing(NO_FEEDBACK)
+    chart = _bars(
+        [(t["label"], float(t["size"])) for t in themes],
+        title="statements per theme (red: negative, green: positive)",
+        colours=[charts.PALETTE[t["tone"]] for t in themes], long_labels=True)
+    trends = ws.trends("month")
+    trends["emerging"] = mask(trends["emerging"])
+    emerging = [{"label": e["label"], "recent_share": e.get("recent_share"),
+                 "earlier_share": e.get("earlier_share"),
+                 "sentiment": e.get("recent_sentiment"), "tone": _tone(e.get("recent_sentiment"))}
+                for e in trends["emerging"][:8]]
+    return _ok(themes=themes, chart=_svg(chart), emerging=emerging,
+               sentiment_chart=_sentiment_chart(trends))
+
+
+# --- say vs do, drivers ------------------------------------------------------------------
+def say_do(ws: Workspace, mask: NameMask, limit: int = 8) -> Section:
+    """The strongest contradictions between what customers said and what they did."""
+    found = mask(ws.say_do(limit=limit))
+    rows = [{"type": str(r["type"]).replace("_", " "), "said": r.get("said"),
+             "did": r.get("did"), "strength": r.get("strength"),
+             "sources": r.get("n_sources")} for r in found["insights"]]
+    counts = [(str(k).replace("_", " "), int(v)) for k, v in found["counts"].items()]
+    if not rows:
+        return _missing("No say-vs-do contradictions found.")
+    return _ok(rows=rows, counts=counts)
+
+
+def drivers(ws: Workspace, mask: NameMask, per_outcome: int = 5) -> Section:
+    """What moves NPS, ratings, lapsing and CLV, most important first, per outcome."""
+    rows = mask(ws.drivers())
+    outcomes = []
+    for outcome in DRIVER_OUTCOMES:
+        mine = [r for r in rows if r["outcome"] == outcome][:per_outcome]
+        if mine:
+            outcomes.append({
+                "outcome": outcome, "label": mine[0]["outcome_label"], "r2": mine[0]["r2"],
+                "drivers": [{"label": r["label"], "polarity": r["polarity"],
+                             "direction": r["direction"], "share": r["importance_share"],
+                             "statement": r["statement"]} for r in mine]})
+    if not outcomes:
+        return _missing("No key drivers found: too little feedback tied to ratings or "
+                        "purchases.")
+    return _ok(outcomes=outcomes)
+
+
+# --- personas ----------------------------------------------------------------------------
+_PERSONA_FACETS = (("jobs", "the job they hire us for"), ("values", "what they value"),
+                   ("pains", "pains"), ("hopes", "hopes"), ("fears", "fears"))
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def _facet_items(items: Any) -> list[dict[str, Any]]:
+    return [{"label": i.get("label"), "quote": (i.get("quote") or {}).get("text")}
+            for i in (items or [])[:3] if isinstance(i, dict)]
+
+
+def _persona(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": p["name"], "size": p["size"], "share": p["share"],
+        "clv_share": p.get("clv_share"), "description": p.get("description") or "",
+        "facets": [(title, _facet_items(p.get(key))) for key, title in _PERSONA_FACETS
+                   if p.get(key)],
+        "quotes": [q["text"] for q in (p.get("quotes") or [])[:3] if isinstance(q, dict)],
+        "demographics_explain": _finite(p.get("demographics_explain")),
+    }
+
+
+def personas(ws: Workspace, mask: NameMask) -> Section:
+    """The needs-based personas: size, share of value, jobs, pains, hopes, fears, quotes."""
+    found = [_persona(p) for p in mask(ws.personas())]
+    if not found:
+        return _missing("No personas found: too few customers with purchases or feedback.")
+    chart = _bars([(p["name"], float(p["clv_share"] or 0.0)) for p in found],
+                  title="share of customer value held by each persona", fmt="{:.0%}",
+                  long_labels=True)
+    return _ok(personas=found, chart=_svg(chart))
