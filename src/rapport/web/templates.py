@@ -153,7 +153,8 @@ _PERSONA = """{% extends "layout" %}{% block body %}
 <p>{{ p.description }}</p><div class="cards">
 {% for key in ("jobs", "values", "pains", "hopes", "fears") %}{% if p[key] %}
 <div class="card"><h2>{{ key }}</h2><ul>{% for item in p[key] %}<li>{{ item.label or item.text
-or item }}{% if item.quote %}<blockquote>{{ item.quote.text or item.quote }}</blockquote>{% endif %}</li>
+or item }}{% if item.quote %}<blockquote>{{ item.quote.text or item.quote }}</blockquote>
+{% endif %}</li>
 {% endfor %}</ul></div>{% endif %}{% endfor %}</div>
 <div class="card" style="margin-top:1rem"><h2>Demographics</h2><p>Demographics explain
 {{ '%.0f' % (100 * (p.demographics_explain or 0)) }}% of who is in this persona.</p></div>
