@@ -24,6 +24,7 @@ browser:
 demo: setup
 	$(BIN)/rapport demo --store $(STORE)
 	$(BIN)/rapport status --store $(STORE)
+	$(BIN)/rapport serve --store $(STORE) --new-login demo
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

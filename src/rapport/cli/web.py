@@ -120,14 +120,25 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on; keep 127.0.0.1 unless you "
                                            "mean to open it to your network")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8000,
+    new_login: Annotated[str | None, typer.Option(
+        help="first create (or reset) an analyst login of this name with a fresh password, "
+             "printed once (make demo uses it)")] = None,
     store: StoreOpt = None,
 ) -> None:
-    """Serve the JSON API (every route but /health needs a token: `rapport token create`)."""
+    """Serve the web app and its JSON API on this machine (log in at /; scripts use a token
+    from `rapport token create`; /health is the only open route)."""
+    login = None
     try:
         import uvicorn
 
         from rapport.web import create_app
 
+        if new_login:
+            import secrets
+
+            login = (new_login, secrets.token_urlsafe(12))
+            with _workspace(store) as ws:
+                ws.add_user(login[0], login[1], "analyst")
         application = create_app(str(_store(store)))
     except ImportError:
         err.print("[bold red]Error:[/] the web app needs FastAPI and uvicorn: "
@@ -139,6 +150,9 @@ def serve(
     if host not in _LOOPBACK:
         err.print(f"[yellow]warning:[/] listening on {host}: anyone who can reach this machine "
                   f"can try to log in; customer data leaves this machine over plain HTTP.")
-    out.print(f"Rapport API on http://{host}:{port} (its OpenAPI spec at /api/openapi.json); "
-              f"Ctrl+C stops it.")
+    out.print(f"Rapport is serving on http://{host}:{port}/ (the API's OpenAPI spec at "
+              f"/api/openapi.json); Ctrl+C stops it.")
+    if login:
+        out.print(f"Log in as [bold]{login[0]}[/] with the password "
+                  f"[bold]{login[1]}[/] (shown only now).", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")  # type: ignore[arg-type]
