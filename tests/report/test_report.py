@@ -58,15 +58,15 @@ def test_report_shows_the_overview_voice_and_personas(demo_store: Any, report: s
     assert f'<div class="score">{ws.coverage()["score"]:,.0f}<small>/100' in report
     stages = {r["stage"]: r["n"] for r in ws.sql(
         "SELECT stage, count(*) AS n FROM customer_behavior GROUP BY 1").to_pylist()}
-    cells = re.findall(r'<td class="num">([\d,]+)</td>', report.split('id="ladder"')[1])
-    assert cells[:len(LADDER)] == [f"{stages.get(s, 0):,}" for s in LADDER]
+    for stage in LADDER:
+        assert f'<td>{stage}</td><td class="num">{stages.get(stage, 0):,}</td>' in report
     for persona in ws.personas():
         assert f"<h3>{escape(persona['name'])}</h3>" in report
     for theme in ws.themes(level=1, limit=10):
-        assert f"<td>{escape(theme['label'])}</td>" in report
+        assert f'<td class="lead">{escape(theme["label"])}</td>' in report
     top_risk = ws.customers(stage="at-risk", sort="clv", limit=1)[0]
     assert f"<td>{top_risk['customer_id']}</td>" in report
-    assert report.count('<svg class="chart"') >= 7
+    assert len(re.findall(r'<svg [^>]*class="chart"', report)) >= 7
     assert "How to read this" in report
 
 

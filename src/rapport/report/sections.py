@@ -10,8 +10,14 @@ phones, because the report's readers are viewers.
 from __future__ import annotations
 
 __all__ = [
+    "NO_BEHAVIOUR",
+    "NO_FEEDBACK",
+    "NO_UNDERSTANDING",
+    "Builder",
+    "Section",
     "at_risk",
     "drivers",
+    "guarded",
     "header",
     "knowledge",
     "ladder",
@@ -21,7 +27,8 @@ __all__ = [
 ]
 
 import math
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -43,6 +50,7 @@ DRIVER_OUTCOMES = ("nps", "rating", "lapse", "clv")
 _SENTIMENT_BAND = 0.05
 # chart sizes (SVG units): narrow enough that a phone shows their text at a readable size
 _WIDE = 520
+_VIEWBOX = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
 
 
 def _ok(**parts: Any) -> Section:
@@ -62,12 +70,17 @@ def guarded(build: Builder, ws: Workspace, mask: NameMask, reason: str) -> Secti
 
 
 def _svg(svg: str) -> Markup:
-    """A chart from `rapport.charts` (its labels already escaped) for the page, without the
-    namespace URL: inline SVG in HTML needs none, and the report names no URL at all."""
-    return Markup(svg.replace(' xmlns="http://www.w3.org/2000/svg"', ""))
+    """A chart from `rapport.charts` (its labels already escaped) for the page: drawn at its
+    own size (CSS shrinks it to fit a phone), without the namespace URL, which inline SVG in
+    HTML does not need: the report names no URL at all."""
+    svg = svg.replace(' xmlns="http://www.w3.org/2000/svg"', "")
+    size = _VIEWBOX.search(svg)
+    if size:
+        svg = svg.replace("<svg ", f'<svg width="{size[1]}" height="{size[2]}" ', 1)
+    return Markup(svg)
 
 
-def _bars(items: list[tuple[str, float]], *, title: str, fmt: str = "{:,.0f}",
+def _bars(items: Sequence[tuple[str, float]], *, title: str, fmt: str = "{:,.0f}",
           colours: list[str] | None = None, long_labels: bool = False) -> str:
     """A bar chart sized so that a phone still shows its text at a readable size."""
     width, label_width = (560, 220) if long_labels else (420, 160)
@@ -190,16 +203,25 @@ def voice(ws: Workspace, mask: NameMask, limit: int = 10) -> Section:
 
 
 # --- say vs do, drivers ------------------------------------------------------------------
+def _strongest_of_each(ws: Workspace, counts: dict[str, int], limit: int) -> list[Any]:
+    """Up to `limit` insights taken in turn from each type, strongest first within a type, so
+    that one plentiful type does not hide the others."""
+    by_type = [ws.say_do(kind, limit=limit)["insights"] for kind in counts]
+    mixed = [row for turn in zip(*[t + [None] * (limit - len(t)) for t in by_type],
+                                 strict=True) for row in turn if row is not None]
+    return mixed[:limit]
+
+
 def say_do(ws: Workspace, mask: NameMask, limit: int = 8) -> Section:
-    """The strongest contradictions between what customers said and what they did."""
-    found = mask(ws.say_do(limit=limit))
-    rows = [{"type": str(r["type"]).replace("_", " "), "said": r.get("said"),
-             "did": r.get("did"), "strength": r.get("strength"),
-             "sources": r.get("n_sources")} for r in found["insights"]]
-    counts = [(str(k).replace("_", " "), int(v)) for k, v in found["counts"].items()]
-    if not rows:
+    """The strongest contradictions between what customers said and what they did, a few of
+    each type, with how many of each type there are."""
+    counts = {str(k): int(v) for k, v in ws.say_do(limit=1)["counts"].items()}
+    insights = mask(_strongest_of_each(ws, counts, limit))
+    if not insights:
         return _missing("No say-vs-do contradictions found.")
-    return _ok(rows=rows, counts=counts)
+    rows = [{"type": str(r["type"]).replace("_", " "), "said": r.get("said"),
+             "did": r.get("did"), "sources": r.get("n_sources")} for r in insights]
+    return _ok(rows=rows, counts=[(k.replace("_", " "), n) for k, n in counts.items()])
 
 
 def drivers(ws: Workspace, mask: NameMask, per_outcome: int = 5) -> Section:

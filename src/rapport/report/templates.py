@@ -33,7 +33,7 @@ nav a { color: var(--bar); }
         padding: 0.8rem 1rem; }
 .score { font-size: 3rem; font-weight: 700; line-height: 1; }
 .missing { color: var(--muted); font-style: italic; }
-svg.chart { width: 100%; max-width: 600px; height: auto; display: block; margin: 0.5rem 0;
+svg.chart { max-width: 100%; height: auto; display: block; margin: 0.5rem 0;
             overflow: visible; }
 table.ladder { align-self: center; }
 .scroll { overflow-x: auto; }
