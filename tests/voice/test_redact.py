@@ -219,3 +219,18 @@ def test_real_tweets_keep_handles_and_lose_contact_details() -> None:
         assert not re.search(r"[\w.]+@[\w-]+\.(?:com|net|org)\b", redacted), text
     # about 1% of the tweets hold an e-mail, phone, ticket number or person's name
     assert 50 <= changed <= 400  # measured: 142
+
+
+def test_the_stores_own_people_are_redacted_without_a_cue() -> None:
+    from rapport.voice.redact import known_names
+
+    known = known_names(["Riley Perez", "Harper Jones", "Will Smith", None, "Al"])
+    assert redact("Coffee tasting hosted by Riley Perez.", known) == \
+        "Coffee tasting hosted by [name]."
+    assert redact("Harper reminded me about the PO.", known) == "[name] reminded me about the PO."
+    assert redact("Met Perez at the office", known) == "Met [name] at the office"
+    assert redact("Will Smith called back", known) == "[name] called back"
+    # A first name that is also a word counts only with its surname.
+    assert redact("Will you refund me?", known) == "Will you refund me?"
+    # Without the store's names, no cue, no redaction.
+    assert redact("Harper reminded me about the PO.") == "Harper reminded me about the PO."

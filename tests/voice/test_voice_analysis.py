@@ -97,6 +97,17 @@ def test_segment_pains_hopes_and_fears_are_found(demo: tuple[rapport.Workspace, 
     assert found / total >= 0.6, (found, total)
 
 
+def test_no_customer_or_contact_name_reaches_a_statement(
+        demo: tuple[rapport.Workspace, dict]) -> None:
+    ws, _ = demo
+    names = set(ws.sql("SELECT name FROM customers WHERE name IS NOT NULL UNION "
+                       "SELECT name FROM contacts WHERE name IS NOT NULL").column(0).to_pylist())
+    texts = " ".join(ws.sql("SELECT text FROM statements").column(0).to_pylist())
+    assert len(names) > 500 and "[name]" in texts
+    leaked = sorted(n for n in names if n in texts)
+    assert leaked == [], leaked[:10]
+
+
 def test_reanalysis_embeds_nothing_twice(demo: tuple[rapport.Workspace, dict]) -> None:
     ws, _ = demo
     before = ws.sql("SELECT count(*) FROM text_embeddings").column(0)[0].as_py()

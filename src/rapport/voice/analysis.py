@@ -24,6 +24,7 @@ from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector
 from rapport.voice.phrases import phrase_docs
+from rapport.voice.redact import known_names
 from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
 from rapport.voice.sentiment_head import HEAD_ENCODERS
 from rapport.voice.statements import embedding_text, split_feedback
@@ -144,7 +145,11 @@ def voice_frames(
         "SELECT feedback_id, customer_id, account_id, ts, kind, rating, rating_scale, text "
         "FROM feedback ORDER BY feedback_id"
     ).df()
-    statements, status = split_feedback(feedback)
+    people = con.execute(
+        "SELECT name FROM customers WHERE name IS NOT NULL UNION SELECT name FROM contacts "
+        "WHERE name IS NOT NULL UNION SELECT author FROM feedback WHERE author IS NOT NULL"
+    ).fetchall()
+    statements, status = split_feedback(feedback, known_names([r[0] for r in people]))
     lap("split")
     texts = statements["text"].tolist()
     chosen = embedder or get_embedder(mode)

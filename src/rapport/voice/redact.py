@@ -8,7 +8,7 @@ people's names after cues ("my name is", "spoke to"), honorifics or as "First La
 
 from __future__ import annotations
 
-__all__ = ["LABELS", "redact", "redact_spans"]
+__all__ = ["LABELS", "KnownNames", "known_names", "redact", "redact_spans"]
 
 import re
 
@@ -188,10 +188,63 @@ def _names(text: str) -> list[tuple[int, int, str]]:
     ]
 
 
-def redact_spans(text: str) -> list[tuple[int, int, str]]:
+class KnownNames:
+    """The names of the store's own people (customers, contacts, authors of feedback), so
+    that "hosted by Riley Perez" or "Harper reminded me" are redacted even where no cue says
+    a name follows. First names that are also common words ("Will", "May") count only
+    before a known surname."""
+
+    def __init__(self, full: set[tuple[str, str]], first: frozenset[str],
+                 last: frozenset[str]) -> None:
+        self.full, self.first, self.last = full, first, last
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        words = list(_WORD.finditer(text))
+        skip = -1
+        for i, word in enumerate(words):
+            if i <= skip:
+                continue
+            token = word.group()
+            after = words[i + 1] if i + 1 < len(words) else None
+            joined = after is not None and text[word.end():after.start()].strip() == ""
+            if joined and after is not None and (token, after.group()) in self.full:
+                found.append((word.start(), after.end(), "name"))
+                skip = i + 1
+            elif (token in self.first and token not in COMMON_WORD_NAMES) or token in self.last:
+                found.append((word.start(), word.end(), "name"))
+        return found
+
+
+_WORD = re.compile(r"(?<![\w@#])[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?")
+
+
+def known_names(names: list[str | None]) -> KnownNames:
+    """KnownNames from full names as written ("Riley Perez"); parts shorter than three letters,
+    and words that name no one (brands, places) are left out."""
+    full: set[tuple[str, str]] = set()
+    first: set[str] = set()
+    last: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            continue
+        parts = [p for p in _WORD.findall(name) if len(p) >= 3]
+        if not parts:
+            continue
+        first.add(parts[0])
+        if len(parts) > 1:
+            full.add((parts[0], parts[-1]))
+            if parts[-1] not in NOT_SURNAMES and parts[-1] not in COMMON_WORD_NAMES:
+                last.add(parts[-1])
+    banned = set(NOT_PEOPLE)
+    return KnownNames(full, frozenset(first - banned), frozenset(last - banned))
+
+
+def redact_spans(text: str, known: KnownNames | None = None) -> list[tuple[int, int, str]]:
     """Where `text` holds personal data: (start, end, label) in order, never overlapping.
 
     Labels are those in LABELS; where two finds overlap, the earlier label in LABELS wins.
+    `known` adds the names of the store's own people.
     """
     found = _urls(text) if "://" in text or "www." in text.lower() else []
     if "@" in text:
@@ -201,6 +254,8 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
     if any(word in _NAME_TRIGGERS for word in _CAPITALISED.findall(text)) or \
             _SIGN_OFF.search(text):
         found += _names(text)
+    if known is not None:
+        found += known.spans(text)
     found.sort(key=lambda item: (_PRIORITY[item[2]], item[0], item[0] - item[1]))
     kept: list[tuple[int, int, str]] = []
     for start, end, label in found:
@@ -209,11 +264,12 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(kept)
 
 
-def redact(text: str) -> str:
-    """`text` with each piece of personal data replaced by its placeholder, such as "[email]"."""
+def redact(text: str, known: KnownNames | None = None) -> str:
+    """`text` with each piece of personal data replaced by its placeholder, such as "[email]";
+    `known` adds the names of the store's own people."""
     pieces = []
     previous = 0
-    for start, end, label in redact_spans(text):
+    for start, end, label in redact_spans(text, known):
         pieces.append(text[previous:start])
         pieces.append(f"[{label}]")
         previous = end

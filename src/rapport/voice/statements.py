@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from rapport.voice.language import detect_language, language_status
-from rapport.voice.redact import redact
+from rapport.voice.redact import KnownNames, redact
 from rapport.voice.split import split_statements
 
 # Status of a feedback row in the voice stage.
@@ -33,9 +33,11 @@ def embedding_text(text: str) -> str:
     return cleaned or text
 
 
-def split_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_feedback(feedback: pd.DataFrame, known: KnownNames | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split the `feedback` rows (feedback_id, customer_id, account_id, ts, text, …) into
-    statements. Returns (statements, feedback_status); statement texts are redacted."""
+    statements. Returns (statements, feedback_status); statement texts are redacted (with
+    `known`, the store's own people's names too)."""
     statement_rows: dict[str, list[object]] = {
         "statement_id": [],
         "feedback_id": [],
@@ -78,7 +80,7 @@ def split_feedback(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             statement_rows["position"].append(n)
             statement_rows["start"].append(span.start)
             statement_rows["end"].append(span.end)
-            statement_rows["text"].append(redact(span.text))
+            statement_rows["text"].append(redact(span.text, known))
     statements = pd.DataFrame(statement_rows)
     statements["position"] = statements["position"].astype("int32")
     statements["start"] = statements["start"].astype("int32")
