@@ -139,13 +139,17 @@ class StatementFrame:
 
 
 def load_statements(con: duckdb.DuckDBPyConnection) -> StatementFrame:
-    """Every statement that has a customer, with its level-1 theme and its facets."""
+    """Every statement a customer made in their own words (not staff notes about them), with
+    its level-1 theme and its facets."""
+    staff = ("AND s.feedback_id NOT IN (SELECT feedback_id FROM feedback WHERE kind = 'note') "
+             if table_exists(con, "feedback") else "")
     statements = con.execute(
         "SELECT s.statement_id, s.customer_id, s.text, th.theme_id, th.label, th.similarity "
         "FROM statements s LEFT JOIN (SELECT st.statement_id, st.theme_id, t.label, "
         "st.similarity FROM statement_themes st JOIN themes t ON t.theme_id = st.theme_id "
         "AND t.level = 1) th ON th.statement_id = s.statement_id "
-        "WHERE s.customer_id IS NOT NULL AND s.text IS NOT NULL ORDER BY s.statement_id"
+        f"WHERE s.customer_id IS NOT NULL AND s.text IS NOT NULL {staff}"
+        "ORDER BY s.statement_id"
     ).fetch_df()
     statements = statements.drop_duplicates("statement_id").reset_index(drop=True)
     if table_exists(con, "statement_facets"):
