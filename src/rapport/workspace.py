@@ -232,13 +232,26 @@ class Workspace(UnderstandingMethods, AccessMethods):
         *,
         stage: str | None = None,
         sort: str | None = None,
+        persona: str | None = None,
+        theme: str | None = None,
     ) -> list[dict[str, Any]]:
         """Customers with their purchase and feedback counts; `search` matches any name or key.
 
-        After `analyze`, `stage` filters by ladder stage or status (e.g. "loyal", "at-risk")
-        and `sort` orders by a behaviour column, highest first (e.g. "clv", "p_alive").
+        After `analyze`, `stage` filters by ladder stage or status (e.g. "loyal", "at-risk"),
+        `persona` by persona (id or name), `theme` by a theme they spoke of (id), and `sort`
+        orders by a behaviour column, highest first (e.g. "clv", "p_alive").
         """
         conditions, params = [], []
+        if persona:
+            self._require("customer_personas")
+            conditions.append("c.customer_id IN (SELECT customer_id FROM customer_personas "
+                              "WHERE persona_id = ? OR lower(persona) = lower(?))")
+            params += [persona, persona]
+        if theme:
+            self._require("statement_themes")
+            conditions.append("c.customer_id IN (SELECT s.customer_id FROM statements s JOIN "
+                              "statement_themes st USING (statement_id) WHERE st.theme_id = ?)")
+            params.append(theme)
         if search:
             conditions.append(
                 "(c.customer_id IN (SELECT customer_id FROM identities WHERE "

@@ -92,6 +92,20 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert found.status_code == 200 and cid in found.text
     at_risk = analyst.get("/customers", params={"stage": "at risk"})
     assert at_risk.status_code == 200 and "at risk" in at_risk.text
+    ws = analyst.app.state.workspace
+    persona = ws.personas()[0]["persona_id"]
+    members = set(ws.sql("SELECT customer_id FROM customer_personas WHERE persona_id = ?",
+                         [persona]).column(0).to_pylist())
+    shown = analyst.get("/customers", params={"persona": persona})
+    listed = set(re.findall(r'href="/customers/([^"]+)"', shown.text))
+    assert shown.status_code == 200 and listed and listed <= members
+    theme = ws.themes(level=1, limit=1)[0]["theme_id"]
+    talkers = set(ws.sql("SELECT s.customer_id FROM statements s JOIN statement_themes st "
+                         "USING (statement_id) WHERE st.theme_id = ?", [theme])
+                  .column(0).to_pylist())
+    spoke = analyst.get("/customers", params={"theme": theme})
+    listed = set(re.findall(r'href="/customers/([^"]+)"', spoke.text))
+    assert spoke.status_code == 200 and listed and listed <= talkers
     assert analyst.get("/data").status_code == 200
     themes = analyst.get("/themes")
     assert themes.status_code == 200

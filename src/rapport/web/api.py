@@ -181,11 +181,13 @@ def create_app(store: str | Path) -> FastAPI:
 
     @app.get("/api/customers", tags=["customers"])
     def customers(who: Who, search: str | None = None, stage: str | None = None,
-                  sort: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+                  sort: str | None = None, persona: str | None = None,
+                  theme: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50,
                   offset: Annotated[int, Query(ge=0)] = 0) -> Any:
-        """Customers: search any key, filter by ladder stage or status, sort by a behaviour
-        column (highest first), page with limit and offset."""
-        return answer(who, lambda w: w.customers(search, limit, offset, stage=stage, sort=sort))
+        """Customers: search any key, filter by ladder stage or status, persona or theme,
+        sort by a behaviour column (highest first), page with limit and offset."""
+        return answer(who, lambda w: w.customers(search, limit, offset, stage=stage, sort=sort,
+                                                 persona=persona, theme=theme))
 
     @app.get("/api/customers/{customer}/profile", tags=["customers"])
     def profile(who: Who, customer: str) -> Any:

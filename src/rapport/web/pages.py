@@ -151,11 +151,16 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
 
     @app.get("/customers", response_class=HTMLResponse, include_in_schema=False)
     def customers(request: Request, s: Current, search: str | None = None,
-                  stage: str | None = None) -> Response:
-        rows = answer(who(s), lambda w: w.customers(search or None, 100, stage=stage or None,
-                                                    sort="clv" if stage else None))
+                  stage: str | None = None, persona: str | None = None,
+                  theme: str | None = None) -> Response:
+        rows = answer(who(s), lambda w: w.customers(
+            search or None, 100, stage=stage or None, sort="clv" if stage else None,
+            persona=persona or None, theme=theme or None))
+        personas = answer(who(s), lambda w: _optional(w.personas, []))
+        themes = answer(who(s), lambda w: _optional(lambda: w.themes(level=1, limit=40), []))
         return _page(request, "customers", s, title="Customers", customers=rows,
-                     search=search, stage=stage, stages=[*LADDER, *STATUSES])
+                     search=search, stage=stage, stages=[*LADDER, *STATUSES],
+                     persona=persona, personas=personas, theme=theme, themes=themes)
 
     @app.get("/customers/{customer}", response_class=HTMLResponse, include_in_schema=False)
     def profile(request: Request, s: Current, customer: str) -> Response:

@@ -76,7 +76,13 @@ _CUSTOMERS = """{% extends "layout" %}{% block body %}
 <input name="search" value="{{ search or '' }}" placeholder="name, e-mail, phone or id">
 <select name="stage"><option value="">any stage or status</option>
 {% for s in stages %}<option value="{{ s }}"{% if s == stage %} selected{% endif %}>{{ s }}
-</option>{% endfor %}</select><button type="submit">Search</button></form>
+</option>{% endfor %}</select>
+<select name="persona"><option value="">any persona</option>{% for p in personas %}
+<option value="{{ p.persona_id }}"{% if p.persona_id == persona %} selected{% endif %}>
+{{ p.name }}</option>{% endfor %}</select>
+<select name="theme"><option value="">any theme</option>{% for t in themes %}
+<option value="{{ t.theme_id }}"{% if t.theme_id == theme %} selected{% endif %}>
+{{ t.label }}</option>{% endfor %}</select><button type="submit">Search</button></form>
 <div class="scroll"><table><tr><th>customer</th><th>e-mail</th><th>orders</th>
 <th>spend</th><th>stage</th><th>status</th></tr>
 {% for c in customers %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
