@@ -113,6 +113,7 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert first is not None
     theme = analyst.get(f"/themes/{first.group(1)}")
     assert theme.status_code == 200 and "<blockquote>" in theme.text
+    assert "Share of all statements by month" in theme.text
     personas = analyst.get("/personas")
     link = re.search(r'href="/personas/([^"]+)"', personas.text)
     assert personas.status_code == 200 and link is not None

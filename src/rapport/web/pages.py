@@ -193,9 +193,18 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
     @app.get("/themes/{theme}", response_class=HTMLResponse, include_in_schema=False)
     def theme(request: Request, s: Current, theme: str) -> Response:
         found = answer(who(s), lambda w: w.quotes(theme, limit=30))
-        subthemes = answer(who(s), lambda w: w.themes(parent=found["theme"]["theme_id"]))
+        key = found["theme"]["theme_id"]
+        subthemes = answer(who(s), lambda w: w.themes(parent=key))
+        series = answer(who(s), lambda w: _optional(lambda: w.sql(
+            "SELECT CAST(period AS DATE) AS period, share FROM trends WHERE kind = 'theme' "
+            "AND key = ? ORDER BY period", [key]).to_pylist(), []))
+        trend = line_chart([(str(r["period"])[:7], 100 * float(r["share"])) for r in series],
+                           title="Share of all statements by month (%)", low=0.0,
+                           high=max([100 * float(r["share"]) for r in series] + [1.0]),
+                           fmt="{:.1f}")
         return _page(request, "theme", s, title=str(found["theme"]["label"]),
-                     theme=found["theme"], quotes=found["quotes"], subthemes=subthemes)
+                     theme=found["theme"], quotes=found["quotes"], subthemes=subthemes,
+                     trend=trend)
 
     @app.get("/personas", response_class=HTMLResponse, include_in_schema=False)
     def personas(request: Request, s: Current) -> Response:

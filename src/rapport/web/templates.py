@@ -141,6 +141,7 @@ _THEMES = """{% extends "layout" %}{% block body %}
 _THEME = """{% extends "layout" %}{% block body %}
 <p class="muted">{{ theme.size }} statements · sentiment {{ '%+.2f' % (theme.sentiment or 0) }}
 · {{ theme.trend }} · first {{ theme.first_seen }} · last {{ theme.last_seen }}</p>
+<div class="card">{{ trend | safe_svg }}</div>
 {% if subthemes %}<div class="card"><h2>Sub-themes</h2><ul>{% for t in subthemes %}
 <li><a href="/themes/{{ t.theme_id | urlencode }}">{{ t.label }}</a> ({{ t.size }})</li>
 {% endfor %}</ul></div>{% endif %}
