@@ -15,6 +15,7 @@ from rapport.cli.app import (
     StoreOpt,
     _fail,
     _print_json,
+    _query,
     _store,
     _table,
     _workspace,
@@ -59,12 +60,7 @@ def user_add(
 @user_app.command("list")
 def user_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """The users and their roles."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            rows = ws.users()
-    except RapportError as exc:
-        _fail(exc)
-        return
+    rows = _query(store, lambda ws: ws.users())
     _print_json(rows) if as_json else out.print(_table(rows, "users"))
 
 
@@ -93,12 +89,7 @@ def token_create(
 @token_app.command("list")
 def token_list(store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """The API tokens (never the tokens themselves)."""
-    try:
-        with _workspace(store, read_only=True) as ws:
-            rows = ws.tokens()
-    except RapportError as exc:
-        _fail(exc)
-        return
+    rows = _query(store, lambda ws: ws.tokens())
     _print_json(rows) if as_json else out.print(_table(rows, "API tokens"))
 
 
