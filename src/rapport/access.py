@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
-
 from rapport.errors import AccessError, ConfigError
+from rapport.store import StoreQueries
 
 ROLES = ("viewer", "analyst", "admin")
 _N, _R, _P = 2**14, 8, 1
@@ -75,13 +74,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class AccessMethods:
-    """Mixed into `Workspace`; needs its connection."""
-
-    _con: duckdb.DuckDBPyConnection
-
-    def _writable(self) -> None:
-        raise NotImplementedError  # provided by Workspace
+class AccessMethods(StoreQueries):
+    """Part of `Workspace`: users, passwords and API tokens."""
 
     def add_user(self, username: str, password: str, role: str = "viewer") -> dict[str, Any]:
         """Add a user who may log in to the web app (or replace their password and role)."""
@@ -155,7 +149,7 @@ class AccessMethods:
         if not rows:
             raise AccessError("the API token is unknown or revoked; make one with "
                               "`rapport token create USER`.")
-        if not getattr(self, "read_only", True):
+        if not self.read_only:
             self._con.execute("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?",
                               [_now(), _token_hash(token)])
         return User(str(rows[0][0]), str(rows[0][1]))

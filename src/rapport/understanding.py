@@ -8,13 +8,11 @@ __all__ = ["UnderstandingMethods"]
 
 import contextlib
 import json
-from collections.abc import Sequence
 from typing import Any
 
-import duckdb
-
-from rapport.errors import ConfigError, NotAnalyzedError
+from rapport.errors import ConfigError
 from rapport.schema import table_exists
+from rapport.store import StoreQueries
 
 _JSON_COLUMNS = {"sources", "methods", "source_list", "method_list", "quotes", "jobs", "values",
                  "pains", "hopes", "fears", "own_words", "behaviour", "demographics",
@@ -32,22 +30,8 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class UnderstandingMethods:
-    """Mixed into `Workspace`; needs its connection and helpers."""
-
-    _con: duckdb.DuckDBPyConnection
-
-    def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        raise NotImplementedError  # provided by Workspace
-
-    def resolve(self, key: str) -> str | None:
-        raise NotImplementedError  # provided by Workspace
-
-    def _require(self, table: str) -> None:
-        if not table_exists(self._con, table):
-            raise NotAnalyzedError(
-                f"{table} has not been built yet; run `rapport analyze` (Workspace.analyze())."
-            )
+class UnderstandingMethods(StoreQueries):
+    """Part of `Workspace`: the understanding stage's tables, read."""
 
     def profile(self, customer: str) -> dict[str, Any]:
         """One customer as a person: identity, behaviour, ladder path, their words by facet,
@@ -121,14 +105,8 @@ class UnderstandingMethods:
         if table_exists(self._con, "order_outcomes"):
             extra["order_outcomes"] = self._rows(
                 "SELECT outcome, count(*) AS reviews, round(avg(rating), 2) AS mean_rating "
-                "FROM order_outcomes GROUP BY 1 ORDER BY 1") \
-                if "outcome" in self._columns("order_outcomes") else []
+                "FROM order_outcomes GROUP BY 1 ORDER BY 1")
         return {"counts": counts, "insights": rows, **extra}
-
-    def _columns(self, table: str) -> list[str]:
-        return [r[0] for r in self._con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-            [table]).fetchall()]
 
     def drivers(self, outcome: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """What moves ratings, NPS, lapsing and CLV: themes and facets ranked by their share
@@ -169,12 +147,15 @@ class UnderstandingMethods:
                end: Any = None) -> dict[str, Any]:
         """What customers say over time (sentiment, facets, themes per period), emerging and
         fading themes, and, with `start` and `end`, ladder flows between the two dates."""
-        from rapport.understand.trends import build_trends, theme_changes
+        from rapport.understand.trends import STORED_PERIOD, build_trends, theme_changes
 
         self._require("statements")
         if (start is None) != (end is None):
             raise ConfigError("ladder flows need both dates: give --from and --to (or neither).")
-        frame = build_trends(self._con, period=period).tables["trends"]
+        if period == STORED_PERIOD and table_exists(self._con, "trends"):  # made by analyze
+            frame = self._con.execute("SELECT * FROM trends").fetch_df()
+        else:
+            frame = build_trends(self._con, period=period).tables["trends"]
         frame["period"] = frame["period"].astype(str).str[:10]
         series = {kind: part.drop(columns=["kind"]).to_dict("records")
                   for kind, part in frame.groupby("kind")}

@@ -11,7 +11,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from rapport import settings
 from rapport.access import AccessMethods
@@ -21,8 +20,6 @@ from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
 from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
 from rapport.understanding import UnderstandingMethods
-
-_READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
 
 
 class Workspace(UnderstandingMethods, AccessMethods):
@@ -89,31 +86,6 @@ class Workspace(UnderstandingMethods, AccessMethods):
     def schema_version(self) -> int:
         return SCHEMA_VERSION
 
-    # --- queries -------------------------------------------------------------------------
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
-        """Run a read-only query and return an Arrow table. Writing statements are refused."""
-        try:
-            statements = duckdb.extract_statements(query)
-        except duckdb.Error as exc:
-            raise ConfigError(f"cannot parse the query: {exc}") from None
-        for st in statements:
-            if st.type.name not in _READ_ONLY:
-                raise ConfigError(
-                    f"Workspace.sql runs read-only queries; this one is {st.type.name}. "
-                    f"Load data with ingest() and rebuild derived tables with analyze()."
-                )
-        cur = self._con.cursor()
-        try:
-            return cur.sql(query, params=list(params) if params else None).to_arrow_table()
-        except duckdb.Error as exc:
-            raise ConfigError(f"query failed: {exc}") from None
-        finally:
-            cur.close()
-
-    def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self.sql(query, params).to_pylist()
-        return rows
-
     # --- ingestion -----------------------------------------------------------------------
     def ingest(
         self,
@@ -168,10 +140,6 @@ class Workspace(UnderstandingMethods, AccessMethods):
             rejects_dir=Path(rejects_dir) if rejects_dir else None,
         )
         return ingest(self._con, data, request, self.path.resolve().parent, progress, on_plan)
-
-    def _writable(self) -> None:
-        if self.read_only:
-            raise StoreError(f"{self.path} is open read-only; open it without read_only to load.")
 
     # --- what is in the store ------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -317,22 +285,6 @@ class Workspace(UnderstandingMethods, AccessMethods):
             f"ORDER BY {order} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-
-    def resolve(self, key: str) -> str | None:
-        """The customer id for a customer id, external id, email or phone; None if unknown."""
-        key = key.strip()
-        rows = self._rows(
-            "SELECT customer_id FROM customers WHERE customer_id = ? UNION "
-            "SELECT customer_id FROM identities WHERE value = ? OR value = lower(?) "
-            "OR (kind = 'phone' AND value = right(regexp_replace(?, '[^0-9]', '', 'g'), 10))",
-            [key, key, key, key],
-        )
-        ids = sorted({r["customer_id"] for r in rows})
-        if len(ids) > 1:
-            raise ConfigError(
-                f"{key!r} matches several customers ({', '.join(ids[:5])}); use Rapport's id."
-            )
-        return ids[0] if ids else None
 
     def table_names(self) -> list[str]:
         return sorted(TABLES)

@@ -10,6 +10,7 @@ __all__ = ["EVIDENCE_FRAME", "gather", "statements_of"]
 import duckdb
 import pandas as pd
 
+from rapport.ingest.sqltools import ident, lit
 from rapport.schema import table_exists
 
 from .knowledge import Dimension, Evidence
@@ -25,10 +26,6 @@ _MEMBERS = (
     "SELECT account_id, customer_id FROM contacts WHERE customer_id IS NOT NULL "
     "AND account_id IS NOT NULL"
 )
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def statements_of(level: str) -> str:
@@ -55,11 +52,11 @@ def _entity_of(level: str, column: str = "customer_id") -> tuple[str, str]:
 def _record(con: duckdb.DuckDBPyConnection, rule: Evidence, level: str) -> str | None:
     if level == "customer":
         fields = [f for f in rule.fields if f in _CUSTOMER_FIELDS]
-        terms = [f"CAST({_quote(f)} IS NOT NULL AS INT)" for f in fields]
+        terms = [f"CAST({ident(f)} IS NOT NULL AS INT)" for f in fields]
         if rule.attributes == ("*",):
             terms.append("coalesce(CAST(json_array_length(json_keys(attributes)) AS INT), 0)")
         elif rule.attributes:
-            terms += [f"CAST(json_extract(attributes, {_literal('$.' + a)}) IS NOT NULL AS INT)"
+            terms += [f"CAST(json_extract(attributes, {lit('$.' + a)}) IS NOT NULL AS INT)"
                       for a in rule.attributes]
         if not terms:
             return None
@@ -68,13 +65,9 @@ def _record(con: duckdb.DuckDBPyConnection, rule: Evidence, level: str) -> str |
     return None
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _account(rule: Evidence) -> str | None:
     fields = [f for f in rule.fields if f in _ACCOUNT_FIELDS] or ["industry"]
-    terms = " + ".join(f"CAST(nullif(trim(CAST({_quote(f)} AS VARCHAR)), '') IS NOT NULL AS INT)"
+    terms = " + ".join(f"CAST(nullif(trim(CAST({ident(f)} AS VARCHAR)), '') IS NOT NULL AS INT)"
                        for f in fields)
     return (f"SELECT account_id AS entity_id, 'account record' AS source, 'record' AS method, "
             f"NULL::TIMESTAMP AS ts, {terms} AS n FROM accounts")
@@ -98,14 +91,14 @@ def _behavior(con: duckdb.DuckDBPyConnection, rule: Evidence, level: str) -> str
     if not columns:
         return None
     join, entity = _entity_of(level, "b.customer_id")
-    terms = " + ".join(f"CAST(b.{_quote(c)} IS NOT NULL AS INT)" for c in columns)
+    terms = " + ".join(f"CAST(b.{ident(c)} IS NOT NULL AS INT)" for c in columns)
     return (f"SELECT {entity} AS entity_id, 'purchase records' AS source, 'model' AS method, "
             f"max(b.last_purchase) AS ts, sum({terms}) AS n FROM customer_behavior b {join} "
             f"WHERE coalesce(b.n_orders, 0) >= {rule.min_orders} GROUP BY 1")
 
 
 def _facets(rule: Evidence, level: str) -> str:
-    facets = ", ".join(_literal(f) for f in rule.facets)
+    facets = ", ".join(lit(f) for f in rule.facets)
     return (f"SELECT s.entity_id, s.kind AS source, 'text analysis' AS method, max(s.ts) AS ts, "
             f"count(DISTINCT s.statement_id) AS n FROM ({statements_of(level)}) s "
             f"JOIN statement_facets f USING (statement_id) WHERE f.facet IN ({facets}) "
@@ -113,7 +106,7 @@ def _facets(rule: Evidence, level: str) -> str:
 
 
 def _cues(rule: Evidence, level: str) -> str:
-    pattern = _literal("|".join(f"(?:{p})" for p in rule.patterns))
+    pattern = lit("|".join(f"(?:{p})" for p in rule.patterns))
     return (f"SELECT s.entity_id, s.kind AS source, 'text cues' AS method, max(s.ts) AS ts, "
             f"count(*) AS n FROM ({statements_of(level)}) s "
             f"WHERE regexp_matches(s.text, {pattern}, 'i') GROUP BY 1, 2")
@@ -144,7 +137,7 @@ def _opinion(con: duckdb.DuckDBPyConnection, level: str) -> str:
 
 
 def _contacts(rule: Evidence) -> str:
-    roles = ", ".join(_literal(r) for r in rule.roles) or "''"
+    roles = ", ".join(lit(r) for r in rule.roles) or "''"
     return ("SELECT account_id AS entity_id, 'contact records' AS source, 'record' AS method, "
             f"NULL::TIMESTAMP AS ts, count(*) AS n FROM contacts WHERE lower(role) IN ({roles}) "
             "AND account_id IS NOT NULL GROUP BY 1")
@@ -185,7 +178,7 @@ def gather(con: duckdb.DuckDBPyConnection, dimensions: tuple[Dimension, ...],
             if sql is None:
                 skipped.append(f"{dim.name}: {rule.kind}")
                 continue
-            parts.append(f"SELECT entity_id, {_literal(dim.name)} AS dimension, source, method, "
+            parts.append(f"SELECT entity_id, {lit(dim.name)} AS dimension, source, method, "
                          f"ts, CAST(n AS DOUBLE) AS n FROM ({sql}) WHERE n > 0")
     if not parts:
         return pd.DataFrame(columns=list(EVIDENCE_FRAME)), skipped

@@ -23,14 +23,13 @@ from typing import Any
 
 from rapport import settings
 from rapport.errors import ConfigError
+from rapport.voice.facets import FACETS
 
 LEVELS = ("customer", "account")
 EVIDENCE_KINDS = ("record", "purchases", "behavior", "facets", "ratings", "opinion", "cues",
                   "contacts", "account")
 METHODS = ("interview", "survey", "observation")
 SURVEY_TYPES = ("open", "single", "multiple", "rating", "nps")
-_FACETS = ("job", "pain", "value", "hope", "fear", "perception", "competitor", "suggestion",
-           "praise", "intent")
 
 
 @dataclass(frozen=True)
@@ -122,8 +121,8 @@ def _evidence(raw: Any, where: str) -> Evidence:
     attributes = raw.get("attributes")
     facets = _strings(raw.get("facets"), where, "facets")
     for facet in facets:
-        if facet not in _FACETS:
-            raise ConfigError(f"{where}: facet {facet!r} is unknown; use {', '.join(_FACETS)}.")
+        if facet not in FACETS:
+            raise ConfigError(f"{where}: facet {facet!r} is unknown; use {', '.join(FACETS)}.")
     patterns = _strings(raw.get("patterns"), where, "patterns")
     for pattern in patterns:
         try:

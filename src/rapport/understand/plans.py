@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from rapport.errors import ConfigError, NotAnalyzedError
+from rapport.ingest.sqltools import ident, lit
 from rapport.schema import table_exists
 
 from .coverage import segment_phrase
@@ -111,26 +112,25 @@ def _gaps(con: duckdb.DuckDBPyConnection, entity_id: str, dims: tuple[Dimension,
              "known_share": round(float(r["answered"]), 3)} for r in records]
 
 
-def _members(con: duckdb.DuckDBPyConnection, kind: str, entity_id: str) -> str:
+def _members(kind: str, entity_id: str, high_value_share: float) -> str:
     """SQL selecting the customer_ids of the target."""
     if kind == "customer":
-        return f"SELECT '{entity_id.replace(chr(39), '')}' AS customer_id"
+        return f"SELECT {lit(entity_id)} AS customer_id"
     if kind == "account":
-        key = entity_id.replace("'", "")
-        return (f"SELECT customer_id FROM customers WHERE account_id = '{key}' UNION "
-                f"SELECT customer_id FROM contacts WHERE account_id = '{key}' AND customer_id "
+        key = lit(entity_id)
+        return (f"SELECT customer_id FROM customers WHERE account_id = {key} UNION "
+                f"SELECT customer_id FROM contacts WHERE account_id = {key} AND customer_id "
                 f"IS NOT NULL")
     seg_kind, _, name = entity_id.partition(":")
-    name = name.replace("'", "''")
     if seg_kind == "all":
         return "SELECT customer_id FROM customers"
     if seg_kind == "value":
-        share = 1 - load_framework().high_value_share
+        share = 1 - high_value_share
         return (f"SELECT customer_id FROM customer_behavior WHERE n_orders > 0 AND clv >= "
                 f"(SELECT quantile_cont(clv, {share}) FROM customer_behavior WHERE n_orders > 0)")
     if seg_kind == "persona":
-        return f"SELECT customer_id FROM customer_personas WHERE persona = '{name}'"
-    return f"SELECT customer_id FROM customer_behavior WHERE \"{seg_kind}\" = '{name}'"
+        return f"SELECT customer_id FROM customer_personas WHERE persona = {lit(name)}"
+    return f"SELECT customer_id FROM customer_behavior WHERE {ident(seg_kind)} = {lit(name)}"
 
 
 _ANSWERS = (
@@ -149,7 +149,7 @@ def _known_answers(con: duckdb.DuckDBPyConnection, level: str, entity_id: str, m
     facets = _FACETS_OF.get(dim.name)
     if not facets or not table_exists(con, "statement_themes"):
         return []
-    listed = ", ".join(f"'{f}'" for f in facets)
+    listed = ", ".join(lit(f) for f in facets)
 
     def grouped(key: str, statements: str, scope: str = "") -> dict[str, list[str]]:
         frame = con.execute(_ANSWERS.format(key=key, statements=statements, facets=listed,
@@ -174,7 +174,7 @@ def _known_answers(con: duckdb.DuckDBPyConnection, level: str, entity_id: str, m
 def _sample(con: duckdb.DuckDBPyConnection, members: str, gaps: list[dict[str, Any]],
             size: int, target_kind: str) -> list[dict[str, Any]]:
     """Reachable customers of the target, least known and most valuable first."""
-    dims = ", ".join("'" + g["dimension"].replace("'", "''") + "'" for g in gaps) or "''"
+    dims = ", ".join(lit(g["dimension"]) for g in gaps) or "''"
     behavior = table_exists(con, "customer_behavior")
     clv = "b.clv" if behavior else "NULL"
     status = "b.status" if behavior else "NULL"
@@ -244,7 +244,7 @@ def research_plan(con: duckdb.DuckDBPyConnection, target_kind: str, target: str,
     seg_kind = entity_id.partition(":")[0] if level == "segment" else level
     who = (segment_phrase(seg_kind, label) if level == "segment"
            else label if level == "customer" else f"{label} (account)")
-    members = _members(con, level, entity_id)
+    members = _members(level, entity_id, fw.high_value_share)
     chosen = [fw.get(g["dimension"]) for g in gaps]
     sample = (_contacts(con, entity_id, sample_size) if level == "account" else
               _sample(con, members, gaps, sample_size if level != "customer" else 1, level))

@@ -10,7 +10,7 @@ earlier share. Ladder flows between two dates are computed on demand (`Workspace
 
 from __future__ import annotations
 
-__all__ = ["TREND_COLUMNS", "build_trends", "theme_changes"]
+__all__ = ["STORED_PERIOD", "TREND_COLUMNS", "build_trends", "theme_changes"]
 
 from typing import Any
 
@@ -34,6 +34,8 @@ TREND_COLUMNS: Columns = (
 )
 
 PERIODS = ("week", "month", "quarter", "year")
+STORED_PERIOD = "month"
+"""The period of the `trends` table that `analyze` writes; others are computed on demand."""
 
 
 def _series(con: duckdb.DuckDBPyConnection, period: str) -> pd.DataFrame:
@@ -108,7 +110,7 @@ def theme_changes(con: duckdb.DuckDBPyConnection, *, recent_days: int = 90,
             "fading": out(fading, "ratio")[:10]}
 
 
-def build_trends(con: duckdb.DuckDBPyConnection, *, period: str = "month") -> Built:
+def build_trends(con: duckdb.DuckDBPyConnection, *, period: str = STORED_PERIOD) -> Built:
     """The `trends` table and the emerging and fading themes."""
     if period not in PERIODS:
         raise ConfigError(f"period {period!r}: use one of {', '.join(PERIODS)}.")

@@ -119,13 +119,17 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview(request: Request, s: Current) -> Response:
         def ask(w: Workspace) -> dict[str, Any]:
+            def stage_counts() -> dict[str, int]:
+                w._require("customer_behavior")
+                return dict(w.sql("SELECT stage, count(*) FROM customer_behavior GROUP BY 1")
+                            .to_pandas().itertuples(index=False, name=None))
+
             cov = _optional(w.coverage, {"score": None, "blind_spots": []})
-            stages = dict(w.sql("SELECT stage, count(*) FROM customer_behavior GROUP BY 1")
-                          .to_pandas().itertuples(index=False, name=None)) \
-                if _optional(lambda: w._require("customer_behavior"), False) is None else {}
+            stages = _optional(stage_counts, {})
             clv = _optional(lambda: w.sql("SELECT clv FROM customer_behavior WHERE n_orders "
                                           "> 0").column(0).to_pylist(), [])
-            series = _optional(lambda: w.trends("month")["series"].get("sentiment", []), [])
+            trends = _optional(lambda: w.trends("month"), {"series": {}, "emerging": []})
+            series = trends["series"].get("sentiment", [])
             return {
                 "score": "—" if cov["score"] is None else f"{cov['score']:.0f}",
                 "blind_spots": cov["blind_spots"][:4],
@@ -139,7 +143,7 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
                 "at_risk": _optional(lambda: w.customers(stage="at-risk", sort="clv",
                                                          limit=8), []),
                 "themes": _optional(lambda: w.themes(level=1, limit=8), []),
-                "emerging": _optional(lambda: w.trends("month")["emerging"][:5], []),
+                "emerging": trends["emerging"][:5],
                 "say_do": _optional(lambda: w.say_do(limit=5)["insights"], []),
             }
 
