@@ -56,8 +56,8 @@ class Workspace(UnderstandingMethods, AccessMethods):
                 f"{self.path} is not a Rapport store (DuckDB could not open it: {exc}). "
                 f"Choose another path with --store."
             ) from None
-        self._con.execute("SET TimeZone = 'UTC'")
-        self._con.execute("SET enable_progress_bar = false")
+        self._views: list[Workspace] = []
+        self._setup(self._con)
         self.read_only = read_only
         if not read_only:
             self.schema_version_found = migrate(self._con, str(self.path))
@@ -67,7 +67,27 @@ class Workspace(UnderstandingMethods, AccessMethods):
             self.schema_version_found = current_version(self._con)
 
     # --- lifecycle -----------------------------------------------------------------------
+    @staticmethod
+    def _setup(con: duckdb.DuckDBPyConnection) -> None:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+
+    def view(self) -> Workspace:
+        """Another `Workspace` over the same open store, on a connection of its own, for use
+        from another thread (DuckDB runs queries from several connections at once). Closing
+        this workspace closes its views."""
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._con = self._con.cursor()
+        other._views = []
+        self._setup(other._con)
+        self._views.append(other)
+        return other
+
     def close(self) -> None:
+        for view in self._views:
+            view.close()
+        self._views.clear()
         self._con.close()
 
     def __enter__(self) -> Workspace:

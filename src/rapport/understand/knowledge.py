@@ -14,6 +14,7 @@ __all__ = [
     "load_framework",
 ]
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -219,6 +220,12 @@ def load_framework(path: str | Path | None = None) -> Framework:
         text = resources.files("rapport.understand").joinpath("data/knowledge.toml").read_text(
             encoding="utf-8")
         where = "knowledge.toml (default)"
+    return _parse(text, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str, where: str) -> Framework:
+    """The framework in `text` (cached: a profile page asks for it on every request)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

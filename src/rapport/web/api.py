@@ -3,7 +3,9 @@
 Every route but `/health` needs `Authorization: Bearer <token>` (`rapport token create USER`).
 Errors have one shape, `{"error": {"type": ..., "message": ...}}`; Rapport's own errors keep
 their message, which says what to do next. Viewers get personal data (names, e-mails, phones,
-keys) redacted. One connection serves the app; calls into it are serialised by a lock.
+keys) redacted. The app opens the store once; each server thread reads through a connection
+of its own (`Workspace.view`), so requests run side by side; writes (logins, token use) take
+one lock.
 """
 
 from __future__ import annotations
@@ -113,8 +115,10 @@ def _user(request: Request, credentials: Annotated[HTTPAuthorizationCredentials 
     if credentials is None:
         raise AccessError("this route needs an API token: send 'Authorization: Bearer "
                           "<token>' (make one with `rapport token create USER`).")
-    with request.app.state.lock:
-        user: User = request.app.state.workspace.check_token(credentials.credentials)
+    state = request.app.state
+    mine = state.local()
+    with state.lock:
+        user: User = mine.check_token(credentials.credentials)
     return user
 
 
@@ -124,7 +128,17 @@ Who = Annotated[User, Depends(_user)]
 def create_app(store: str | Path) -> FastAPI:
     """The API over the store at `store` (opened once, read-write, for the app's life)."""
     ws = Workspace(store)
-    lock = threading.Lock()
+    lock = threading.Lock()  # held for writes only
+    opening = threading.Lock()  # held while a thread opens its view
+    local = threading.local()
+
+    def mine() -> Workspace:
+        """This thread's workspace over the app's store."""
+        found: Workspace | None = getattr(local, "workspace", None)
+        if found is None:
+            with opening:
+                found = local.workspace = ws.view()
+        return found
     # No /docs or /redoc: their pages load scripts from a CDN. The spec itself needs a token.
     app = FastAPI(title="Rapport", version=rapport.__version__, default_response_class=JSON,
                   docs_url=None, redoc_url=None, openapi_url=None,
@@ -132,6 +146,7 @@ def create_app(store: str | Path) -> FastAPI:
                               "/health needs a bearer token.")
     app.state.workspace = ws
     app.state.lock = lock
+    app.state.local = mine
 
     @app.exception_handler(RapportError)
     def _rapport_error(_: Request, exc: RapportError) -> Response:
@@ -149,8 +164,7 @@ def create_app(store: str | Path) -> FastAPI:
         return _error(422, "ValidationError", f"{where}: {first.get('msg', 'invalid')}")
 
     def answer(who: User, ask: Callable[[Workspace], T]) -> Any:
-        with lock:
-            result = ask(ws)
+        result = ask(mine())
         return result if who.sees_personal_data else _mask(result, set())
 
     @app.get("/api/openapi.json", tags=["health"])
@@ -268,5 +282,5 @@ def create_app(store: str | Path) -> FastAPI:
 
     from .pages import add_pages
 
-    add_pages(app, ws, answer)
+    add_pages(app, answer)
     return app

@@ -53,10 +53,8 @@ def _session(request: Request) -> Session:
     found = state.signer.read(request.cookies.get(SESSION_COOKIE))
     if found is None:
         raise LoginRequired()
-    with state.lock:
-        still = state.workspace._con.execute(
-            "SELECT role FROM users WHERE username = ? AND NOT disabled", [found.username]
-        ).fetchall()
+    still = state.local().sql("SELECT role FROM users WHERE username = ? AND NOT disabled",
+                              [found.username]).num_rows
     if not still:
         raise LoginRequired()
     session: Session = found
@@ -66,11 +64,10 @@ def _session(request: Request) -> Session:
 Current = Annotated[Session, Depends(_session)]
 
 
-def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Workspace], Any]],
-                                                         Any]) -> None:
-    """Mount the pages on `app` (which owns `ws` and its lock, used through `answer`)."""
+def add_pages(app: FastAPI, answer: Callable[[User, Callable[[Workspace], Any]], Any]) -> None:
+    """Mount the pages on `app` (which owns the workspace, asked through `answer`)."""
     with app.state.lock:
-        signer = SessionSigner(ws._con)
+        signer = SessionSigner(app.state.workspace._con)
     app.state.signer = signer
 
     @app.exception_handler(LoginRequired)
@@ -92,8 +89,7 @@ def add_pages(app: FastAPI, ws: Workspace, answer: Callable[[User, Callable[[Wor
                          error="The form expired; please log in again.",
                          login_csrf=request.cookies.get(CSRF_COOKIE) or "")
         try:
-            with app.state.lock:
-                who = ws.login(username, password)
+            who = app.state.local().login(username, password)
         except AccessError as exc:
             return _page(request, "login", None, status=401, title="Log in", error=str(exc),
                          login_csrf=csrf)
