@@ -54,15 +54,23 @@ class StoreQueries:
             raise StoreError(f"{self.path} is open read-only; open it without read_only to load.")
 
     def resolve(self, key: str) -> str | None:
-        """The customer id for a customer id, external id, email or phone; None if unknown."""
+        """The customer id for a customer id, external id, email or phone; None if unknown.
+        Rapport's own id wins; each lookup is an equality the lookup indexes serve."""
         key = key.strip()
-        rows = self._rows(
-            "SELECT customer_id FROM customers WHERE customer_id = ? UNION "
-            "SELECT customer_id FROM identities WHERE value = ? OR value = lower(?) "
-            "OR (kind = 'phone' AND value = right(regexp_replace(?, '[^0-9]', '', 'g'), 10))",
-            [key, key, key, key],
-        )
-        ids = sorted({r["customer_id"] for r in rows})
+        own = self._con.execute("SELECT customer_id FROM customers WHERE customer_id = ?",
+                                [key]).fetchall()
+        if own:
+            return str(own[0][0])
+        phone = "".join(ch for ch in key if ch.isdigit())[-10:]
+        values = sorted({key, key.lower()})
+        found = {str(r[0]) for r in self._con.execute(
+            f"SELECT customer_id FROM identities WHERE value IN "
+            f"({', '.join('?' * len(values))})", values).fetchall()}
+        if phone:
+            found |= {str(r[0]) for r in self._con.execute(
+                "SELECT customer_id FROM identities WHERE value = ? AND kind = 'phone'",
+                [phone]).fetchall()}
+        ids = sorted(found)
         if len(ids) > 1:
             raise ConfigError(
                 f"{key!r} matches several customers ({', '.join(ids[:5])}); use Rapport's id."

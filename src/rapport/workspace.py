@@ -18,6 +18,7 @@ from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
+from rapport.lookups import build_lookups
 from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
 from rapport.understanding import UnderstandingMethods
 
@@ -365,6 +366,9 @@ class Workspace(UnderstandingMethods, AccessMethods):
             from rapport.understand.analysis import analyze_understanding
 
             result["understand"] = analyze_understanding(self._con, progress).as_dict()
+        if progress is not None:
+            progress("lookup indexes")
+        build_lookups(self._con)
         return result
 
     def validate(self, until: Any, holdout_end: Any = None) -> dict[str, Any]:

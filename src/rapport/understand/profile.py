@@ -12,14 +12,13 @@ from __future__ import annotations
 __all__ = ["customer_profile"]
 
 import json
+import math
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from rapport import settings
 from rapport.errors import ConfigError
-from rapport.schema import table_exists
 
 from .knowledge import Framework, load_framework
 
@@ -28,23 +27,23 @@ _FACET_ORDER = ("job", "value", "pain", "hope", "fear", "perception", "competito
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    frame = con.execute(sql, params).fetch_df()
-    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
-    return [{k: (None if _is_na(v) else v) for k, v in r.items()} for r in records]
+    """Rows as dicts, NaN as None (plain tuples: a DataFrame costs milliseconds a query)."""
+    result = con.execute(sql, params)
+    names = [d[0] for d in result.description or ()]
+    return [{k: (None if _is_na(v) else v) for k, v in zip(names, row, strict=True)}
+            for row in result.fetchall()]
 
 
 def _is_na(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _day(value: Any) -> str | None:
     return None if value is None or _is_na(value) else str(value)[:10]
 
 
-def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
+def _identity(con: duckdb.DuckDBPyConnection, cid: str,
+              have: frozenset[str]) -> dict[str, Any]:
     rows = _rows(con, "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
                       "a.name AS account, c.created_at, c.attributes, c.source FROM customers c "
                       "LEFT JOIN accounts a USING (account_id) WHERE c.customer_id = ?", [cid])
@@ -57,23 +56,48 @@ def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
         "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY 1, 2",
         [cid]).fetchall()]
     row["demographics"] = attributes
-    if table_exists(con, "contacts"):
+    if "contacts" in have:
         roles = con.execute("SELECT title, role FROM contacts WHERE customer_id = ?",
                             [cid]).fetchall()
         row["roles"] = [{"title": t, "role": r} for t, r in roles]
     return row
 
 
-def _path(con: duckdb.DuckDBPyConnection, cid: str, b: dict[str, Any]) -> list[dict[str, Any]]:
+def _purchases(con: duckdb.DuckDBPyConnection, cid: str) -> list[dict[str, Any]]:
+    """The customer's transactions, read once (by the lookup index) for the whole profile."""
+    return _rows(con, "SELECT CAST(ts AS DATE) AS day, amount, product, category, channel, "
+                      "coalesce(order_id, transaction_id) AS order_key FROM transactions "
+                      "WHERE customer_id = ?", [cid])
+
+
+def _top_products(purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tally: dict[tuple[Any, Any], list[float]] = {}
+    for t in purchases:
+        if (t["amount"] or 0) > 0:
+            entry = tally.setdefault((t["product"], t["category"]), [0, 0.0])
+            entry[0] += 1
+            entry[1] += float(t["amount"])
+    ranked = sorted(tally.items(), key=lambda kv: (-kv[1][0], -kv[1][1]))[:5]
+    return [{"product": p, "category": c, "times": int(n), "spend": round(spend, 2)}
+            for (p, c), (n, spend) in ranked]
+
+
+def _channels(purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    orders: dict[str, set[Any]] = {}
+    for t in purchases:
+        if t["channel"] is not None:
+            orders.setdefault(t["channel"], set()).add(t["order_key"])
+    ranked = sorted(orders.items(), key=lambda kv: -len(kv[1]))
+    return [{"channel": ch, "orders": len(keys)} for ch, keys in ranked]
+
+
+def _path(purchases: list[dict[str, Any]], created: Any,
+          b: dict[str, Any]) -> list[dict[str, Any]]:
     """Where they stood on the ladder and since when."""
-    created = con.execute("SELECT created_at FROM customers WHERE customer_id = ?",
-                          [cid]).fetchall()
-    days = [r[0] for r in con.execute(
-        "SELECT DISTINCT CAST(ts AS DATE) FROM transactions WHERE customer_id = ? AND amount "
-        "> 0 ORDER BY 1", [cid]).fetchall()]
+    days = sorted({t["day"] for t in purchases if (t["amount"] or 0) > 0})
     path: list[dict[str, Any]] = []
-    if created and created[0][0] is not None:
-        path.append({"stage": "prospect", "since": _day(created[0][0])})
+    if created is not None:
+        path.append({"stage": "prospect", "since": _day(created)})
     if days:
         path.append({"stage": "first-time buyer", "since": str(days[0])})
     if len(days) > 1:
@@ -92,8 +116,9 @@ def _path(con: duckdb.DuckDBPyConnection, cid: str, b: dict[str, Any]) -> list[d
     return path
 
 
-def _behaviour(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
-    if not table_exists(con, "customer_behavior"):
+def _behaviour(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, Any]],
+               created: Any, have: frozenset[str]) -> dict[str, Any] | None:
+    if "customer_behavior" not in have:
         return None
     rows = _rows(con, "SELECT * FROM customer_behavior WHERE customer_id = ?", [cid])
     if not rows:
@@ -101,51 +126,65 @@ def _behaviour(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | Non
     b = rows[0]
     for key in ("first_purchase", "last_purchase", "observation_end"):
         b[key] = _day(b.get(key))
-    b["top_products"] = _rows(
-        con, "SELECT product, category, count(*) AS times, round(sum(amount), 2) AS spend "
-             "FROM transactions WHERE customer_id = ? AND amount > 0 GROUP BY 1, 2 "
-             "ORDER BY times DESC, spend DESC LIMIT 5", [cid])
-    b["channels"] = _rows(
-        con, "SELECT channel, count(DISTINCT coalesce(order_id, transaction_id)) AS orders "
-             "FROM transactions WHERE customer_id = ? AND channel IS NOT NULL GROUP BY 1 "
-             "ORDER BY 2 DESC", [cid])
-    b["path"] = _path(con, cid, b)
+    b["top_products"] = _top_products(purchases)
+    b["channels"] = _channels(purchases)
+    b["path"] = _path(purchases, created, b)
     return b
 
 
-def _voice(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
-    if not table_exists(con, "statements"):
+def _in(ids: list[Any]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def _voice(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, Any]],
+           have: frozenset[str]) -> dict[str, Any] | None:
+    """Their words: each table read by the customer's id or their statements' ids, so every
+    read goes through a lookup index (a join would scan the big side)."""
+    if "statements" not in have:
         return None
     statements = _rows(
-        con, "SELECT s.statement_id, s.feedback_id, CAST(s.ts AS DATE) AS day, s.text, "
-             "round(s.sentiment, 2) AS sentiment, s.sentiment_label, fb.kind, fb.channel, "
-             "list(f.facet ORDER BY f.facet) FILTER (WHERE f.facet IS NOT NULL) AS facets "
-             "FROM statements s JOIN feedback fb USING (feedback_id) "
-             "LEFT JOIN statement_facets f USING (statement_id) WHERE s.customer_id = ? "
-             "GROUP BY ALL ORDER BY day, s.statement_id", [cid])
+        con, "SELECT statement_id, feedback_id, CAST(ts AS DATE) AS day, text, "
+             "round(sentiment, 2) AS sentiment, sentiment_label FROM statements "
+             "WHERE customer_id = ? ORDER BY day, statement_id", [cid])
+    ids = [s["statement_id"] for s in statements]
+    written = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT feedback_id, kind, channel FROM feedback WHERE customer_id = ?",
+        [cid]).fetchall()}
+    facets: dict[Any, list[str]] = {}
+    theme_ids: dict[Any, int] = {}
+    if ids:
+        for sid, facet in con.execute(f"SELECT statement_id, facet FROM statement_facets "
+                                      f"WHERE statement_id IN ({_in(ids)}) ORDER BY 2",
+                                      ids).fetchall():
+            facets.setdefault(sid, []).append(facet)
+        if "statement_themes" in have:
+            for (tid,) in con.execute(f"SELECT theme_id FROM statement_themes WHERE "
+                                      f"statement_id IN ({_in(ids)})", ids).fetchall():
+                theme_ids[tid] = theme_ids.get(tid, 0) + 1
     for s in statements:
         s["day"] = _day(s["day"])
-        s["facets"] = list(s["facets"]) if s["facets"] is not None else []
+        s["kind"], s["channel"] = written.get(s["feedback_id"], (None, None))
+        s["facets"] = facets.get(s["statement_id"], [])
     by_facet = {f: [s for s in statements if f in s["facets"]] for f in _FACET_ORDER}
     feedback = _rows(
-        con, "SELECT v.feedback_id, CAST(v.ts AS DATE) AS day, v.kind, v.rating, "
-             "v.rating_scale, round(v.sentiment, 2) AS sentiment, v.sentiment_label, "
-             "v.status FROM feedback_voice v WHERE v.customer_id = ? ORDER BY v.ts", [cid]) \
-        if table_exists(con, "feedback_voice") else []
+        con, "SELECT feedback_id, CAST(ts AS DATE) AS day, kind, rating, rating_scale, "
+             "round(sentiment, 2) AS sentiment, sentiment_label, status FROM feedback_voice "
+             "WHERE customer_id = ? ORDER BY ts", [cid]) \
+        if "feedback_voice" in have else []
     for f in feedback:
         f["day"] = _day(f["day"])
-    themes = _rows(
-        con, "SELECT t.theme_id, t.label, count(*) AS statements FROM statements s "
-             "JOIN statement_themes st USING (statement_id) JOIN themes t ON t.theme_id = "
-             "st.theme_id AND t.level = 1 WHERE s.customer_id = ? GROUP BY 1, 2 "
-             "ORDER BY 3 DESC, 2", [cid]) if table_exists(con, "statement_themes") else []
+    themes = []
+    if theme_ids:
+        keys = list(theme_ids)
+        labels = con.execute(f"SELECT theme_id, label FROM themes WHERE level = 1 AND "
+                             f"theme_id IN ({_in(keys)})", keys).fetchall()
+        themes = sorted(({"theme_id": t, "label": label, "statements": theme_ids[t]}
+                         for t, label in labels), key=lambda r: (-r["statements"], r["label"]))
     intents = []
     for s in by_facet["intent"]:
-        after = con.execute(
-            "SELECT count(DISTINCT coalesce(order_id, transaction_id)), max(ts) FROM "
-            "transactions WHERE customer_id = ? AND amount > 0 AND CAST(ts AS DATE) > ?",
-            [cid, s["day"]]).fetchall()
-        n = int(after[0][0]) if after else 0
+        n = len({t["order_key"] for t in purchases
+                 if (t["amount"] or 0) > 0 and s["day"] is not None
+                 and str(t["day"]) > s["day"]})
         intents.append({**s, "orders_after": n,
                         "did": f"ordered {n} time{'s' if n != 1 else ''} since" if n
                         else "has not ordered since"})
@@ -153,13 +192,15 @@ def _voice(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
             "themes": themes, "intents": intents}
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, cid: str,
-              fw: Framework) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    if not table_exists(con, "coverage"):
+def _coverage(con: duckdb.DuckDBPyConnection, cid: str, fw: Framework,
+              have: frozenset[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    if "coverage" not in have:
         return None, []
-    rows = _rows(con, "SELECT dimension, dimension_group, round(score, 3) AS score, evidence, "
-                      "sources, source_list, last_evidence, round(freshness, 3) AS freshness "
-                      "FROM coverage WHERE level = 'customer' AND entity_id = ?", [cid])
+    rows = [r for r in _rows(
+        con, "SELECT level, dimension, dimension_group, round(score, 3) AS score, evidence, "
+             "sources, source_list, last_evidence, round(freshness, 3) AS freshness "
+             "FROM coverage WHERE entity_id = ?", [cid])  # only the column: the index serves it
+        if r.pop("level") == "customer"]
     total = next((r for r in rows if r["dimension"] == "all"), None)
     dims = [r for r in rows if r["dimension"] != "all"]
     for r in dims:
@@ -175,16 +216,18 @@ def _coverage(con: duckdb.DuckDBPyConnection, cid: str,
                 r["dimension"]))}, questions
 
 
-def _persona(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
-    if not table_exists(con, "customer_personas"):
+def _persona(con: duckdb.DuckDBPyConnection, cid: str,
+             have: frozenset[str]) -> dict[str, Any] | None:
+    if "customer_personas" not in have:
         return None
     rows = _rows(con, "SELECT persona_id, persona, round(confidence, 3) AS confidence FROM "
                       "customer_personas WHERE customer_id = ?", [cid])
     return rows[0] if rows else None
 
 
-def _say_do(con: duckdb.DuckDBPyConnection, cid: str) -> list[dict[str, Any]]:
-    if not table_exists(con, "say_do"):
+def _say_do(con: duckdb.DuckDBPyConnection, cid: str,
+            have: frozenset[str]) -> list[dict[str, Any]]:
+    if "say_do" not in have:
         return []
     rows = _rows(con, "SELECT * FROM say_do WHERE customer_id = ? ORDER BY said_at", [cid])
     for r in rows:
@@ -241,11 +284,15 @@ def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str, *,
     """Everything Rapport knows about one customer (see the module)."""
     fw = framework or load_framework()
     profile: dict[str, Any] = {"customer_id": customer_id}
-    profile["identity"] = _identity(con, customer_id)
-    profile["behaviour"] = _behaviour(con, customer_id)
-    profile["persona"] = _persona(con, customer_id)
-    profile["voice"] = _voice(con, customer_id)
-    profile["say_do"] = _say_do(con, customer_id)
-    profile["coverage"], profile["next_questions"] = _coverage(con, customer_id, fw)
+    have = frozenset(str(r[0]) for r in con.execute(
+        "SELECT table_name FROM duckdb_tables()").fetchall())  # one catalog read, not one a part
+    profile["identity"] = _identity(con, customer_id, have)
+    purchases = _purchases(con, customer_id)
+    profile["behaviour"] = _behaviour(con, customer_id, purchases,
+                                      profile["identity"]["created_at"], have)
+    profile["persona"] = _persona(con, customer_id, have)
+    profile["voice"] = _voice(con, customer_id, purchases, have)
+    profile["say_do"] = _say_do(con, customer_id, have)
+    profile["coverage"], profile["next_questions"] = _coverage(con, customer_id, fw, have)
     profile["story"] = _story(profile)
     return profile
