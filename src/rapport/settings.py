@@ -77,6 +77,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("voice.subtheme_min_size", 40, "themes: split themes at least this large"),
         Setting("understand.knowledge", "",
                 "the knowledge framework file (TOML); empty: the one shipped with Rapport"),
+        Setting("understand.flow_days", 90,
+                "ladder flows on the overview: the days before the observation end they cover"),
         Setting("say_do.lapse_gaps", 3.0,
                 "say vs do: lapsed when the silence since the last order is this many of the "
                 "customer's typical gaps"),

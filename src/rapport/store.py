@@ -6,6 +6,7 @@ from __future__ import annotations
 
 __all__ = ["StoreQueries"]
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,6 +49,14 @@ class StoreQueries:
     def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self.sql(query, params).to_pylist()
         return rows
+
+    def data_version(self) -> str:
+        """A fingerprint of the store's tables (each table's identity and size): it changes
+        when a load adds rows or an analysis rebuilds a table, so views of the data can be
+        cached until it does."""
+        rows = self._con.execute("SELECT table_name, table_oid, estimated_size FROM "
+                                 "duckdb_tables() ORDER BY 1").fetchall()
+        return hashlib.sha1(repr(rows).encode(), usedforsecurity=False).hexdigest()
 
     def _writable(self) -> None:
         if self.read_only:

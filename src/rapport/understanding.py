@@ -165,6 +165,20 @@ class UnderstandingMethods(StoreQueries):
             result["flows"] = self.flows(start, end)  # type: ignore[attr-defined]
         return result
 
+    def recent_flows(self) -> dict[str, Any]:
+        """How customers moved on the loyalty ladder over the last `understand.flow_days`
+        days, as `analyze` stored it: the period, the count per move and the stage-to-stage
+        counts, largest first."""
+        self._require("ladder_flows")
+        rows = self._rows("SELECT * FROM ladder_flows ORDER BY customers DESC")
+        moves: dict[str, int] = {}
+        for r in rows:
+            moves[r["move"]] = moves.get(r["move"], 0) + int(r["customers"])
+        first = rows[0] if rows else {}
+        return {"from": str(first.get("period_start", ""))[:10] or None,
+                "to": str(first.get("period_end", ""))[:10] or None,
+                "moves": moves, "flows": rows}
+
     def plan(self, target_kind: str, target: str, *, dimensions: int = 3,
              sample_size: int = 20) -> dict[str, Any]:
         """A research plan for a segment, an account or a customer: objective, decisions,

@@ -107,3 +107,26 @@ def test_understanding_without_feedback_text(tmp_path: Path) -> None:
     assert only.coverage()["blind_spots"]
     only.close()
     ws.close()
+
+
+def test_ladder_flows_of_the_last_period_count_everyone_and_the_new_buyers(
+        demo_store: DemoStore) -> None:
+    ws = demo_store.ws
+    flows = ws.sql("SELECT * FROM ladder_flows").to_pandas()
+    assert len(flows) > 0
+    start, end = flows["period_start"].iloc[0], flows["period_end"].iloc[0]
+    assert (end - start).days == 90
+    # Everyone is counted once: the flows add up to the customers there are now.
+    customers = ws.sql("SELECT count(*) FROM customer_behavior").column(0)[0].as_py()
+    assert int(flows["customers"].sum()) == customers
+    assert set(flows["move"]) <= {"new", "moved up", "won back", "slipped", "unchanged"}
+    # "new": first purchase inside the period, counted from the transactions themselves.
+    first_in_period = ws.sql(
+        "SELECT count(*) FROM (SELECT customer_id, min(ts) AS first FROM transactions "
+        "WHERE amount > 0 GROUP BY 1) WHERE first > ? AND first <= ?",
+        [start.to_pydatetime(), end.to_pydatetime()]).column(0)[0].as_py()
+    assert int(flows.loc[flows["move"] == "new", "customers"].sum()) == first_in_period
+    # The stored table agrees with flows computed on demand for the same dates.
+    on_demand = ws.flows(start.date(), end.date())["moves"]
+    stored = flows.groupby("move")["customers"].sum().to_dict()
+    assert {k: int(v) for k, v in stored.items()} == on_demand

@@ -130,7 +130,7 @@ def serve(
             login = (new_login, secrets.token_urlsafe(12))
             with _workspace(store) as ws:
                 ws.add_user(login[0], login[1], "analyst")
-        application = create_app(str(_store(store)))
+        application = create_app(str(_store(store)), warm=True)
     except ImportError:
         err.print("[bold red]Error:[/] the web app needs FastAPI and uvicorn: "
                   "pip install 'rapport[web]'.")

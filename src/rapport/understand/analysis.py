@@ -27,7 +27,7 @@ from rapport.schema import sections_markdown, table_exists
 from .result import Built
 
 UNDERSTAND_TABLES = ("say_do", "order_outcomes", "drivers", "personas", "customer_personas",
-                     "coverage", "blind_spots", "trends", "research_plans")
+                     "coverage", "blind_spots", "trends", "ladder_flows", "research_plans")
 
 
 @dataclass
@@ -51,6 +51,7 @@ def _settings(prefix: str, names: tuple[str, ...]) -> dict[str, Any]:
 def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
     from .coverage import build_coverage
     from .drivers import build_drivers
+    from .flows import build_flows
     from .personas import build_personas
     from .plans import build_plans
     from .say_do import build_say_do
@@ -64,7 +65,9 @@ def _parts() -> list[tuple[str, Callable[[duckdb.DuckDBPyConnection], Built]]]:
     return [("say_do", partial(build_say_do, **say_do)),
             ("drivers", partial(build_drivers, **drivers)),
             ("personas", partial(build_personas, **personas)),
-            ("coverage", build_coverage), ("trends", build_trends), ("plans", build_plans)]
+            ("coverage", build_coverage), ("trends", build_trends),
+            ("flows", partial(build_flows, days=int(settings.get("understand.flow_days")))),
+            ("plans", build_plans)]
 
 
 def _register(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
@@ -137,6 +140,7 @@ def tables_markdown() -> str:
     """The derived tables of the understanding stage as Markdown (part of docs/schema.md)."""
     from .coverage import BLIND_SPOT_COLUMNS, COVERAGE_COLUMNS
     from .drivers import DRIVERS_COLUMNS
+    from .flows import FLOW_COLUMNS
     from .personas import CUSTOMER_PERSONAS_COLUMNS, PERSONAS_COLUMNS
     from .plans import PLAN_COLUMNS
     from .say_do_delivery import ORDER_OUTCOMES_COLUMNS
@@ -157,6 +161,8 @@ def tables_markdown() -> str:
         ("blind_spots", "What we know least about whom, in words, most important first.",
          BLIND_SPOT_COLUMNS),
         ("trends", "Sentiment, facets and themes per period.", TREND_COLUMNS),
+        ("ladder_flows", "How many customers moved between ladder stages and statuses over "
+         "the last `understand.flow_days` days (the overview's flows).", FLOW_COLUMNS),
         ("research_plans", "Research plans for everyone, high-value customers, each persona "
          "and the 200 accounts that spend most.", PLAN_COLUMNS),
     ]

@@ -1,12 +1,12 @@
-"""The web surfaces: the JSON API (and, to come, the HTML pages), thin shells over Workspace.
-Needs the `web` extra (FastAPI, uvicorn)."""
+"""The web surfaces: the JSON API and the HTML pages, thin shells over Workspace. Needs the
+`web` extra (FastAPI, uvicorn)."""
 
 from __future__ import annotations
 
 __all__ = ["create_app"]
 
 
-def create_app(store: str) -> object:
+def create_app(store: str, *, warm: bool = False) -> object:
     """The FastAPI application over a store (see `rapport.web.api.create_app`)."""
     try:
         from rapport.web.api import create_app as make
@@ -15,4 +15,4 @@ def create_app(store: str) -> object:
 
         raise ConfigError(f"the web app needs FastAPI and uvicorn ({exc.name} is missing): "
                           f"pip install 'rapport[web]'.") from None
-    return make(store)
+    return make(store, warm=warm)

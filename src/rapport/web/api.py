@@ -125,8 +125,10 @@ def _user(request: Request, credentials: Annotated[HTTPAuthorizationCredentials 
 Who = Annotated[User, Depends(_user)]
 
 
-def create_app(store: str | Path) -> FastAPI:
-    """The API over the store at `store` (opened once, read-write, for the app's life)."""
+def create_app(store: str | Path, *, warm: bool = False) -> FastAPI:
+    """The API over the store at `store` (opened once, read-write, for the app's life).
+    With `warm`, the overview is computed in the background at once, so that the first
+    visitor of a big store does not wait for it."""
     ws = Workspace(store)
     lock = threading.Lock()  # held for writes only
     opening = threading.Lock()  # held while a thread opens its view
@@ -166,6 +168,25 @@ def create_app(store: str | Path) -> FastAPI:
     def answer(who: User, ask: Callable[[Workspace], T]) -> Any:
         result = ask(mine())
         return result if who.sees_personal_data else _mask(result, set())
+
+    cache: dict[tuple[str, str, bool], Any] = {}
+    caching = threading.Lock()
+
+    def cached(key: str, who: User, ask: Callable[[Workspace], T]) -> Any:
+        """`answer`, kept until the data changes (`Workspace.data_version`): for views that
+        sum up the whole store, such as the overview. Callers must not change the result."""
+        version = mine().data_version()
+        slot = (key, version, who.sees_personal_data)
+        if slot in cache:
+            return cache[slot]
+        result = answer(who, ask)
+        with caching:
+            for old in [k for k in cache if k[0] == key and k[1] != version]:
+                del cache[old]
+            cache[slot] = result
+        return result
+
+    app.state.cached = cached
 
     @app.get("/api/openapi.json", tags=["health"])
     def openapi(who: Who) -> Any:
@@ -269,6 +290,12 @@ def create_app(store: str | Path) -> FastAPI:
         between `start` and `end`."""
         return answer(who, lambda w: w.trends(period, start, end))
 
+    @app.get("/api/ladder-flows", tags=["behaviour"])
+    def ladder_flows(who: Who) -> Any:
+        """How customers moved on the loyalty ladder over the last period (as analysed):
+        new, moved up, won back, slipped, unchanged, and stage-to-stage counts."""
+        return cached("ladder-flows", who, lambda w: w.recent_flows())
+
     @app.get("/api/plans", tags=["understanding"])
     def plan(who: Who, target_kind: Annotated[str, Query(alias="for")], target: str,
              sample: Annotated[int, Query(ge=1, le=500)] = 20) -> Any:
@@ -282,5 +309,13 @@ def create_app(store: str | Path) -> FastAPI:
 
     from .pages import add_pages
 
-    add_pages(app, answer)
+    add_pages(app, answer, cached)
+    if warm:
+        def warm_up() -> None:
+            for role in ("analyst", "viewer"):
+                try:
+                    cached("overview", User("warm-up", role), app.state.overview_context)
+                except RapportError:
+                    return  # not analysed yet: the first visitor's page says so
+        threading.Thread(target=warm_up, name="rapport-warm-up", daemon=True).start()
     return app

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rapport.access import User
 from rapport.behavior.ladder import LADDER, STATUSES
-from rapport.charts import bar_chart, histogram, line_chart
+from rapport.charts import PALETTE, bar_chart, histogram, line_chart
 from rapport.errors import AccessError, NotAnalyzedError
 from rapport.workspace import Workspace
 
@@ -64,8 +64,16 @@ def _session(request: Request) -> Session:
 Current = Annotated[Session, Depends(_session)]
 
 
-def add_pages(app: FastAPI, answer: Callable[[User, Callable[[Workspace], Any]], Any]) -> None:
-    """Mount the pages on `app` (which owns the workspace, asked through `answer`)."""
+Answer = Callable[[User, Callable[[Workspace], Any]], Any]
+_MOVES = {"new": PALETTE["bar"], "moved up": PALETTE["positive"],
+          "won back": PALETTE["positive"], "slipped": PALETTE["negative"],
+          "unchanged": PALETTE["neutral"]}
+
+
+def add_pages(app: FastAPI, answer: Answer,
+              cached: Callable[[str, User, Callable[[Workspace], Any]], Any]) -> None:
+    """Mount the pages on `app` (which owns the workspace, asked through `answer`, or through
+    `cached` for views kept until the data changes)."""
     with app.state.lock:
         signer = SessionSigner(app.state.workspace._con)
     app.state.signer = signer
@@ -112,41 +120,52 @@ def add_pages(app: FastAPI, answer: Callable[[User, Callable[[Workspace], Any]],
     def who(s: Session) -> User:
         return User(s.username, s.role)
 
+    def overview_context(w: Workspace) -> dict[str, Any]:
+        """Everything the overview shows, charts drawn (cached until the data changes)."""
+        def stage_counts() -> dict[str, int]:
+            w._require("customer_behavior")
+            return dict(w.sql("SELECT stage, count(*) FROM customer_behavior GROUP BY 1")
+                        .to_pandas().itertuples(index=False, name=None))
+
+        cov = _optional(w.coverage, {"score": None, "blind_spots": []})
+        stages = _optional(stage_counts, {})
+        clv = _optional(lambda: w.sql("SELECT clv FROM customer_behavior WHERE n_orders > 0"
+                                      ).column(0).to_numpy(zero_copy_only=False), [])
+        trends = _optional(lambda: w.trends("month"), {"series": {}, "emerging": []})
+        flows = _optional(w.recent_flows, {"moves": {}, "flows": [], "from": None})
+        series = trends["series"].get("sentiment", [])
+        themes = _optional(lambda: w.themes(level=1, limit=8), [])
+        moves = [m for m in _MOVES if flows["moves"].get(m)]
+        return {
+            "score": "—" if cov["score"] is None else f"{cov['score']:.0f}",
+            "blind_spots": cov["blind_spots"][:4],
+            "ladder": bar_chart([(st, float(stages.get(st, 0))) for st in LADDER],
+                                title="The loyalty ladder", width=400, label_width=130),
+            "flows_chart": bar_chart(
+                [(m, float(flows["moves"][m])) for m in moves],
+                title=f"Moves on the ladder since {flows['from']}" if flows["from"]
+                else "Moves on the ladder", width=400, label_width=130,
+                colours=[_MOVES[m] for m in moves]) if moves else "",
+            "flows": [f for f in flows["flows"] if f["move"] != "unchanged"][:6],
+            "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True,
+                             width=400, height=240),
+            "sentiment": line_chart([(str(p["period"])[:7], float(p["sentiment"] or 0))
+                                     for p in series][-24:],
+                                    title="What customers say: mean sentiment by month"),
+            "at_risk": _optional(lambda: w.customers(stage="at-risk", sort="clv", limit=8),
+                                 []),
+            "themes_chart": bar_chart([(t["label"], float(t["size"])) for t in themes],
+                                      title="Statements per theme", width=400,
+                                      label_width=170),
+            "emerging": trends["emerging"][:5],
+            "say_do": _optional(lambda: w.say_do(limit=5)["insights"], []),
+        }
+
+    app.state.overview_context = overview_context
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def overview(request: Request, s: Current) -> Response:
-        def ask(w: Workspace) -> dict[str, Any]:
-            def stage_counts() -> dict[str, int]:
-                w._require("customer_behavior")
-                return dict(w.sql("SELECT stage, count(*) FROM customer_behavior GROUP BY 1")
-                            .to_pandas().itertuples(index=False, name=None))
-
-            cov = _optional(w.coverage, {"score": None, "blind_spots": []})
-            stages = _optional(stage_counts, {})
-            clv = _optional(lambda: w.sql("SELECT clv FROM customer_behavior WHERE n_orders "
-                                          "> 0").column(0).to_pylist(), [])
-            trends = _optional(lambda: w.trends("month"), {"series": {}, "emerging": []})
-            series = trends["series"].get("sentiment", [])
-            return {
-                "score": "—" if cov["score"] is None else f"{cov['score']:.0f}",
-                "blind_spots": cov["blind_spots"][:4],
-                "ladder": bar_chart([(st, float(stages.get(st, 0))) for st in LADDER],
-                                    title="The loyalty ladder", width=400, label_width=130),
-                "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True,
-                                 width=400, height=240),
-                "sentiment": line_chart([(str(p["period"])[:7], float(p["sentiment"] or 0))
-                                         for p in series][-24:],
-                                        title="What customers say: mean sentiment by month"),
-                "at_risk": _optional(lambda: w.customers(stage="at-risk", sort="clv",
-                                                         limit=8), []),
-                "themes": _optional(lambda: w.themes(level=1, limit=8), []),
-                "emerging": trends["emerging"][:5],
-                "say_do": _optional(lambda: w.say_do(limit=5)["insights"], []),
-            }
-
-        data = answer(who(s), ask)
-        data["themes_chart"] = bar_chart(
-            [(t["label"], float(t["size"])) for t in data.pop("themes")],
-            title="Statements per theme", width=400, label_width=170)
+        data = cached("overview", who(s), overview_context)
         return _page(request, "overview", s, title="Overview", **data)
 
     @app.get("/customers", response_class=HTMLResponse, include_in_schema=False)

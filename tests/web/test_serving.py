@@ -1,0 +1,139 @@
+"""Serving a store to many people at once: requests answered side by side on per-thread
+connections give the same answers as one at a time; the overview is computed once and kept
+until the data changes; lookup indexes come with analysis, go with loads, and change no
+answer."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+import rapport
+from conftest import DemoStore
+from rapport.access import User
+from rapport.lookups import LOOKUPS, lookup_indexes
+from rapport.web.api import create_app
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def served(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[str, str, Any]]:
+    demo_store.ws._con.execute("CHECKPOINT")
+    store = tmp_path_factory.mktemp("serving") / "store.duckdb"
+    shutil.copy(demo_store.ws.path, store)
+    with rapport.open(store) as ws:
+        ws.add_user("ana", PASSWORD, "analyst")
+        token = ws.create_token("ana", "tests")["token"]
+    app = create_app(store)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    yield f"http://127.0.0.1:{port}", token, app
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.workspace.close()
+
+
+def test_requests_side_by_side_answer_as_one_at_a_time(served: tuple[str, str, Any]) -> None:
+    base, token, app = served
+    ids = app.state.workspace.sql(
+        "SELECT customer_id FROM customer_behavior WHERE n_orders > 0 ORDER BY customer_id "
+        "LIMIT 24").column(0).to_pylist()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as one:
+        alone = {c: one.get(f"/api/customers/{c}/profile").json() for c in ids}
+
+    def ask(cid: str) -> tuple[str, int, Any]:
+        with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+            done = client.get(f"/api/customers/{cid}/profile")
+            return cid, done.status_code, done.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(ask, ids * 3))
+    assert all(status == 200 for _, status, _ in together)
+    for cid, _, body in together:
+        assert body == alone[cid], cid
+    # More than one connection served them: each server thread has its own.
+    assert len(app.state.workspace._views) > 1
+
+
+def test_the_overview_is_kept_until_the_data_changes(served: tuple[str, str, Any],
+                                                     tmp_path: Path) -> None:
+    _, _, app = served
+    calls: list[int] = []
+
+    def count(w: Any) -> int:
+        calls.append(1)
+        return int(w.sql("SELECT count(*) FROM customers").column(0)[0].as_py())
+
+    analyst = User("ana", "analyst")
+    first = app.state.cached("count-test", analyst, count)
+    again = app.state.cached("count-test", analyst, count)
+    assert first == again and len(calls) == 1
+    new = pd.DataFrame({"customer_id": ["zz-new-1", "zz-new-2"],
+                        "email": ["new1@example.com", "new2@example.com"]})
+    new.to_csv(tmp_path / "new.csv", index=False)
+    app.state.workspace.ingest(tmp_path / "new.csv", "customers", source="late arrivals")
+    after = app.state.cached("count-test", analyst, count)
+    assert after == first + 2 and len(calls) == 2
+    # The overview shows the ladder's flows from the stored table.
+    with TestClient(app) as client:
+        form = client.get("/login").text
+        csrf = form.split('name="csrf" value="')[1].split('"')[0]
+        client.post("/login", data={"username": "ana", "password": PASSWORD, "csrf": csrf})
+        page = client.get("/")
+        assert page.status_code == 200 and "Moves on the ladder since" in page.text
+        flows = app.state.workspace.recent_flows()
+        moved = [f for f in flows["flows"] if f["move"] != "unchanged"]
+        assert moved and flows["from"] in page.text
+        top = moved[0]
+        assert (f"<td>{top['stage_before']} ({top['status_before']})</td>\n<td>"
+                f"{top['stage_after']} ({top['status_after']})</td><td>"
+                f"{top['customers']:,}</td>") in page.text
+
+
+def test_lookup_indexes_come_with_analysis_and_change_no_answer(
+        demo_store: DemoStore, tmp_path: Path) -> None:
+    demo_store.ws._con.execute("CHECKPOINT")
+    store = tmp_path / "store.duckdb"
+    shutil.copy(demo_store.ws.path, store)
+    with rapport.open(store) as ws:
+        have = set(lookup_indexes(ws._con))
+        assert {f"lookup_{t}_{c}" for t, c in LOOKUPS} <= have
+        cid = ws.sql("SELECT customer_id FROM customer_voice ORDER BY statements DESC "
+                     "LIMIT 1").column(0)[0].as_py()
+        email = ws.profile(cid)["identity"]["email"]
+        indexed = ws.profile(cid)
+        # A load drops the raw tables' indexes (and only those) ...
+        pd.DataFrame({"customer_id": ["zz-1"], "email": ["zz1@example.com"]}).to_csv(
+            tmp_path / "one.csv", index=False)
+        ws.ingest(tmp_path / "one.csv", "customers", source="one more")
+        left = set(lookup_indexes(ws._con))
+        assert "lookup_transactions_customer_id" not in left
+        assert "lookup_customer_behavior_customer_id" in left
+        # ... and the answers read by scans are the same.
+        assert ws.profile(cid) == indexed
+        assert ws.resolve(email) == cid and ws.resolve(email.upper()) == cid
