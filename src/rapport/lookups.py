@@ -22,6 +22,7 @@ LOOKUPS: tuple[tuple[str, str], ...] = (
     ("identities", "customer_id"),
     ("identities", "value"),
     ("contacts", "customer_id"),
+    ("accounts", "account_id"),
     ("transactions", "customer_id"),
     ("feedback", "customer_id"),
     ("customer_behavior", "customer_id"),

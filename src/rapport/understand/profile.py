@@ -44,12 +44,14 @@ def _day(value: Any) -> str | None:
 
 def _identity(con: duckdb.DuckDBPyConnection, cid: str,
               have: frozenset[str]) -> dict[str, Any]:
-    rows = _rows(con, "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
-                      "a.name AS account, c.created_at, c.attributes, c.source FROM customers c "
-                      "LEFT JOIN accounts a USING (account_id) WHERE c.customer_id = ?", [cid])
+    rows = _rows(con, "SELECT customer_id, name, email, phone, account_id, created_at, "
+                      "attributes, source FROM customers WHERE customer_id = ?", [cid])
     if not rows:
         raise ConfigError(f"no customer {cid!r}; find one with `rapport customers --search`.")
     row = rows[0]
+    account = con.execute("SELECT name FROM accounts WHERE account_id = ?",
+                          [row["account_id"]]).fetchall() if row["account_id"] else []
+    row["account"] = account[0][0] if account else None  # (no join: it would scan accounts)
     attributes = json.loads(row.pop("attributes") or "{}")
     row["created_at"] = _day(row["created_at"])
     row["keys"] = [f"{k}:{v}" for k, v in con.execute(

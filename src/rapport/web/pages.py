@@ -53,8 +53,9 @@ def _session(request: Request) -> Session:
     found = state.signer.read(request.cookies.get(SESSION_COOKIE))
     if found is None:
         raise LoginRequired()
-    still = state.local().sql("SELECT role FROM users WHERE username = ? AND NOT disabled",
-                              [found.username]).num_rows
+    still = state.local()._con.execute(
+        "SELECT role FROM users WHERE username = ? AND NOT disabled", [found.username]
+    ).fetchall()
     if not still:
         raise LoginRequired()
     session: Session = found
