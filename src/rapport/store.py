@@ -1,14 +1,17 @@
 """The store's shared query helpers: what every part of the `Workspace` façade builds on
-(read-only SQL, rows as dicts, resolving a customer by any key, and clear errors when a table
+(read-only SQL, rows as dicts, resolving a customer by any key, a fingerprint of the data for
+caches, helper threads to read parts of one answer side by side, and clear errors when a table
 is not built yet or the store is read-only)."""
 
 from __future__ import annotations
 
-__all__ = ["StoreQueries"]
+__all__ = ["Helpers", "StoreQueries"]
 
 import hashlib
-from collections.abc import Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -16,15 +19,61 @@ import pyarrow as pa
 from rapport.errors import ConfigError, NotAnalyzedError, StoreError
 from rapport.schema import table_exists
 
+T = TypeVar("T")
 _READ_ONLY = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
+
+
+class Helpers:
+    """A few helper threads, each with its own connection to the store (made on first use)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection,
+                 setup: Callable[[duckdb.DuckDBPyConnection], None], threads: int = 4) -> None:
+        self.owner, self.setup, self.threads = con, setup, threads
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pool: ThreadPoolExecutor | None = None
+        self._cons: list[duckdb.DuckDBPyConnection] = []
+
+    def _start(self) -> None:
+        con = self.owner.cursor()
+        self.setup(con)
+        self._local.con = con
+        with self._lock:
+            self._cons.append(con)
+
+    def submit(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> Future[T]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads, "rapport-helper",
+                                                initializer=self._start)
+            pool = self._pool
+        return pool.submit(lambda: fn(self._local.con))
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+        for con in self._cons:
+            con.close()
+        self._cons.clear()
+
 
 
 class StoreQueries:
     """The base of `Workspace` and of its method groups (access, understanding)."""
 
     _con: duckdb.DuckDBPyConnection
+    _helpers: Helpers
     read_only: bool
     path: Any
+    side_reads: bool = False
+    """Whether one answer may read its independent parts on helper threads (the web app)."""
+
+    def beside(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> Future[T]:
+        """Run `fn` on a helper thread with a connection of its own to this store, while the
+        caller reads the rest of an answer."""
+        return self._helpers.submit(fn)
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
         """Run a read-only query and return an Arrow table. Writing statements are refused."""

@@ -44,7 +44,8 @@ class UnderstandingMethods(StoreQueries):
         if cid is None:
             raise ConfigError(f"no customer {customer!r}; find one with "
                               f"`rapport customers --search`.")
-        return customer_profile(self._con, cid)
+        return customer_profile(self._con, cid,
+                                beside=self.beside if self.side_reads else None)
 
     def coverage(self, level: str = "overall", entity: str | None = None,
                  limit: int = 100) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
 from rapport.lookups import build_lookups
 from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
+from rapport.store import Helpers
 from rapport.understanding import UnderstandingMethods
 
 
@@ -58,6 +59,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
                 f"Choose another path with --store."
             ) from None
         self._views: list[Workspace] = []
+        self._helpers = Helpers(self._con, self._setup)  # shared with the views
         self._setup(self._con)
         self.read_only = read_only
         if not read_only:
@@ -89,6 +91,8 @@ class Workspace(UnderstandingMethods, AccessMethods):
         for view in self._views:
             view.close()
         self._views.clear()
+        if self._helpers.owner is self._con:
+            self._helpers.close()
         self._con.close()
 
     def __enter__(self) -> Workspace:

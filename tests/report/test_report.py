@@ -67,6 +67,9 @@ def test_report_shows_the_overview_voice_and_personas(demo_store: Any, report: s
     top_risk = ws.customers(stage="at-risk", sort="clv", limit=1)[0]
     assert f"<td>{top_risk['customer_id']}</td>" in report
     assert len(re.findall(r'<svg [^>]*class="chart"', report)) >= 7
+    flows = ws.recent_flows()
+    assert f"Between {flows['from']} and {flows['to']}" in report
+    assert f"moves on the ladder since {flows['from']}" in report
     assert "How to read this" in report
 
 

@@ -48,7 +48,7 @@ def api(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 ROUTES = ["/api/status", "/api/ingests", "/api/rejects", "/api/customers", "/api/themes",
           "/api/facets", "/api/vocabulary", "/api/personas", "/api/say-do", "/api/drivers",
-          "/api/coverage", "/api/trends", "/api/cohorts"]
+          "/api/coverage", "/api/trends", "/api/cohorts", "/api/ladder-flows"]
 
 
 def test_health_is_open_and_shows_nothing(api: Api) -> None:

@@ -146,7 +146,13 @@ def ladder(ws: Workspace, mask: NameMask) -> Section:
     total = sum(stages.values()) or 1
     clv = [float(v) for v in ws.sql(
         "SELECT clv FROM customer_behavior WHERE clv IS NOT NULL").column(0).to_pylist()]
+    flows = ws.recent_flows() if _has_table(ws, "ladder_flows") else {"moves": {}, "from": None}
+    moves = [(m, n) for m in ("new", "moved up", "won back", "slipped")
+             if (n := flows["moves"].get(m))]
     return _ok(
+        flows_from=flows["from"], flows_to=flows.get("to"),
+        flows_chart=_svg(_bars(moves, title=f"moves on the ladder since {flows['from']}"))
+        if moves else None,
         stages=[(s, n, n / total) for s, n in ladder_items],
         ladder_chart=_svg(_bars(ladder_items, title="customers on each rung of the ladder")),
         status_chart=_svg(_bars([(s, statuses.get(s, 0)) for s in STATUSES],

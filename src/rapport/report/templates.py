@@ -140,6 +140,9 @@ and whether they are still buying. Their expected value over the next year (CLV)
 <td class="num">{{ share | pct }}</td></tr>
 {% endfor %}</tbody></table></div>
 {{ ladder.status_chart }}
+{% if ladder.flows_chart %}<p>Between {{ ladder.flows_from }} and {{ ladder.flows_to }}: who
+came in, who moved up the ladder, who came back and who slipped.</p>
+{{ ladder.flows_chart }}{% endif %}
 {{ ladder.clv_chart }}
 {% endif %}
 </section>

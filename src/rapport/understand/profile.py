@@ -13,6 +13,8 @@ __all__ = ["customer_profile"]
 
 import json
 import math
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import duckdb
@@ -138,7 +140,7 @@ def _in(ids: list[Any]) -> str:
     return ", ".join("?" * len(ids))
 
 
-def _voice(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, Any]],
+def _voice(con: duckdb.DuckDBPyConnection, cid: str,
            have: frozenset[str]) -> dict[str, Any] | None:
     """Their words: each table read by the customer's id or their statements' ids, so every
     read goes through a lookup index (a join would scan the big side)."""
@@ -182,16 +184,21 @@ def _voice(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, A
                              f"theme_id IN ({_in(keys)})", keys).fetchall()
         themes = sorted(({"theme_id": t, "label": label, "statements": theme_ids[t]}
                          for t, label in labels), key=lambda r: (-r["statements"], r["label"]))
+    return {"statements": len(statements), "by_facet": by_facet, "feedback": feedback,
+            "themes": themes}
+
+
+def _intents(voice: dict[str, Any], purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What they said they would do, and the orders they placed after saying it."""
     intents = []
-    for s in by_facet["intent"]:
+    for s in voice["by_facet"]["intent"]:
         n = len({t["order_key"] for t in purchases
                  if (t["amount"] or 0) > 0 and s["day"] is not None
                  and str(t["day"]) > s["day"]})
         intents.append({**s, "orders_after": n,
                         "did": f"ordered {n} time{'s' if n != 1 else ''} since" if n
                         else "has not ordered since"})
-    return {"statements": len(statements), "by_facet": by_facet, "feedback": feedback,
-            "themes": themes, "intents": intents}
+    return intents
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, cid: str, fw: Framework,
@@ -281,20 +288,33 @@ def _story(p: dict[str, Any]) -> str:
     return " ".join(lines)
 
 
+Beside = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], "Future[Any]"]
+
+
 def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str, *,
-                     framework: Framework | None = None) -> dict[str, Any]:
-    """Everything Rapport knows about one customer (see the module)."""
+                     framework: Framework | None = None,
+                     beside: Beside | None = None) -> dict[str, Any]:
+    """Everything Rapport knows about one customer (see the module). With `beside` (which
+    runs a function on another thread with a connection of its own), what they said, their
+    persona, say-vs-do and coverage are read while this thread reads the rest."""
     fw = framework or load_framework()
     profile: dict[str, Any] = {"customer_id": customer_id}
     have = frozenset(str(r[0]) for r in con.execute(
         "SELECT table_name FROM duckdb_tables()").fetchall())  # one catalog read, not one a part
+
+    def inner(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        cov, questions = _coverage(c, customer_id, fw, have)
+        return {"persona": _persona(c, customer_id, have), "voice": _voice(c, customer_id, have),
+                "say_do": _say_do(c, customer_id, have), "coverage": cov,
+                "next_questions": questions}
+
+    later = beside(inner) if beside is not None else None
     profile["identity"] = _identity(con, customer_id, have)
     purchases = _purchases(con, customer_id)
     profile["behaviour"] = _behaviour(con, customer_id, purchases,
                                       profile["identity"]["created_at"], have)
-    profile["persona"] = _persona(con, customer_id, have)
-    profile["voice"] = _voice(con, customer_id, purchases, have)
-    profile["say_do"] = _say_do(con, customer_id, have)
-    profile["coverage"], profile["next_questions"] = _coverage(con, customer_id, fw, have)
+    profile.update(later.result() if later is not None else inner(con))
+    if profile["voice"] is not None:
+        profile["voice"]["intents"] = _intents(profile["voice"], purchases)
     profile["story"] = _story(profile)
     return profile

@@ -130,6 +130,7 @@ def create_app(store: str | Path, *, warm: bool = False) -> FastAPI:
     With `warm`, the overview is computed in the background at once, so that the first
     visitor of a big store does not wait for it."""
     ws = Workspace(store)
+    ws.side_reads = True  # a profile reads its parts on two threads
     lock = threading.Lock()  # held for writes only
     opening = threading.Lock()  # held while a thread opens its view
     local = threading.local()

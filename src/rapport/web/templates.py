@@ -55,7 +55,7 @@ _OVERVIEW = """{% extends "layout" %}{% block body %}
 <ul>{% for s in blind_spots %}<li>{{ s.text }}</li>{% endfor %}</ul></div>
 <div class="card">{{ ladder | safe_svg }}</div>
 {% if flows_chart %}<div class="card">{{ flows_chart | safe_svg }}
-<table><tr><th>from</th><th>to</th><th>customers</th></tr>
+<table style="font-size:.82rem"><tr><th>from</th><th>to</th><th>customers</th></tr>
 {% for f in flows %}<tr><td>{{ f.stage_before }} ({{ f.status_before }})</td>
 <td>{{ f.stage_after }} ({{ f.status_after }})</td><td>{{ "{:,}".format(f.customers) }}</td>
 </tr>{% endfor %}</table></div>{% endif %}
