@@ -36,6 +36,18 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
             for row in result.fetchall()]
 
 
+def _rows_if_built(con: duckdb.DuckDBPyConnection, sql: str,
+                   params: list[Any]) -> list[dict[str, Any]] | None:
+    """`_rows`, or None when a table the query reads has not been built yet (cheaper than
+    asking the catalog first, which costs a query of its own)."""
+    try:
+        return _rows(con, sql, params)
+    except duckdb.CatalogException as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+
+
 def _is_na(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
@@ -44,8 +56,7 @@ def _day(value: Any) -> str | None:
     return None if value is None or _is_na(value) else str(value)[:10]
 
 
-def _identity(con: duckdb.DuckDBPyConnection, cid: str,
-              have: frozenset[str]) -> dict[str, Any]:
+def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
     rows = _rows(con, "SELECT customer_id, name, email, phone, account_id, created_at, "
                       "attributes, source FROM customers WHERE customer_id = ?", [cid])
     if not rows:
@@ -60,10 +71,10 @@ def _identity(con: duckdb.DuckDBPyConnection, cid: str,
         "SELECT kind, value FROM identities WHERE customer_id = ? ORDER BY 1, 2",
         [cid]).fetchall()]
     row["demographics"] = attributes
-    if "contacts" in have:
-        roles = con.execute("SELECT title, role FROM contacts WHERE customer_id = ?",
-                            [cid]).fetchall()
-        row["roles"] = [{"title": t, "role": r} for t, r in roles]
+    roles = _rows_if_built(con, "SELECT title, role FROM contacts WHERE customer_id = ?",
+                           [cid])
+    if roles is not None:
+        row["roles"] = roles
     return row
 
 
@@ -121,10 +132,8 @@ def _path(purchases: list[dict[str, Any]], created: Any,
 
 
 def _behaviour(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, Any]],
-               created: Any, have: frozenset[str]) -> dict[str, Any] | None:
-    if "customer_behavior" not in have:
-        return None
-    rows = _rows(con, "SELECT * FROM customer_behavior WHERE customer_id = ?", [cid])
+               created: Any) -> dict[str, Any] | None:
+    rows = _rows_if_built(con, "SELECT * FROM customer_behavior WHERE customer_id = ?", [cid])
     if not rows:
         return None
     b = rows[0]
@@ -140,16 +149,15 @@ def _in(ids: list[Any]) -> str:
     return ", ".join("?" * len(ids))
 
 
-def _voice(con: duckdb.DuckDBPyConnection, cid: str,
-           have: frozenset[str]) -> dict[str, Any] | None:
+def _voice(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
     """Their words: each table read by the customer's id or their statements' ids, so every
     read goes through a lookup index (a join would scan the big side)."""
-    if "statements" not in have:
-        return None
-    statements = _rows(
+    statements = _rows_if_built(
         con, "SELECT statement_id, feedback_id, CAST(ts AS DATE) AS day, text, "
              "round(sentiment, 2) AS sentiment, sentiment_label FROM statements "
              "WHERE customer_id = ? ORDER BY day, statement_id", [cid])
+    if statements is None:
+        return None
     ids = [s["statement_id"] for s in statements]
     written = {r[0]: (r[1], r[2]) for r in con.execute(
         "SELECT feedback_id, kind, channel FROM feedback WHERE customer_id = ?",
@@ -161,20 +169,18 @@ def _voice(con: duckdb.DuckDBPyConnection, cid: str,
                                       f"WHERE statement_id IN ({_in(ids)}) ORDER BY 2",
                                       ids).fetchall():
             facets.setdefault(sid, []).append(facet)
-        if "statement_themes" in have:
-            for (tid,) in con.execute(f"SELECT theme_id FROM statement_themes WHERE "
-                                      f"statement_id IN ({_in(ids)})", ids).fetchall():
-                theme_ids[tid] = theme_ids.get(tid, 0) + 1
+        for r in _rows_if_built(con, f"SELECT theme_id FROM statement_themes WHERE "
+                                     f"statement_id IN ({_in(ids)})", ids) or []:
+            theme_ids[r["theme_id"]] = theme_ids.get(r["theme_id"], 0) + 1
     for s in statements:
         s["day"] = _day(s["day"])
         s["kind"], s["channel"] = written.get(s["feedback_id"], (None, None))
         s["facets"] = facets.get(s["statement_id"], [])
     by_facet = {f: [s for s in statements if f in s["facets"]] for f in _FACET_ORDER}
-    feedback = _rows(
+    feedback = _rows_if_built(
         con, "SELECT feedback_id, CAST(ts AS DATE) AS day, kind, rating, rating_scale, "
              "round(sentiment, 2) AS sentiment, sentiment_label, status FROM feedback_voice "
-             "WHERE customer_id = ? ORDER BY ts", [cid]) \
-        if "feedback_voice" in have else []
+             "WHERE customer_id = ? ORDER BY ts", [cid]) or []
     for f in feedback:
         f["day"] = _day(f["day"])
     themes = []
@@ -201,15 +207,15 @@ def _intents(voice: dict[str, Any], purchases: list[dict[str, Any]]) -> list[dic
     return intents
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, cid: str, fw: Framework,
-              have: frozenset[str]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    if "coverage" not in have:
-        return None, []
-    rows = [r for r in _rows(
+def _coverage(con: duckdb.DuckDBPyConnection, cid: str,
+              fw: Framework) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    found = _rows_if_built(
         con, "SELECT level, dimension, dimension_group, round(score, 3) AS score, evidence, "
              "sources, source_list, last_evidence, round(freshness, 3) AS freshness "
-             "FROM coverage WHERE entity_id = ?", [cid])  # only the column: the index serves it
-        if r.pop("level") == "customer"]
+             "FROM coverage WHERE entity_id = ?", [cid])  # the id alone: the index serves it
+    if found is None:
+        return None, []
+    rows = [r for r in found if r.pop("level") == "customer"]
     total = next((r for r in rows if r["dimension"] == "all"), None)
     dims = [r for r in rows if r["dimension"] != "all"]
     for r in dims:
@@ -225,20 +231,15 @@ def _coverage(con: duckdb.DuckDBPyConnection, cid: str, fw: Framework,
                 r["dimension"]))}, questions
 
 
-def _persona(con: duckdb.DuckDBPyConnection, cid: str,
-             have: frozenset[str]) -> dict[str, Any] | None:
-    if "customer_personas" not in have:
-        return None
-    rows = _rows(con, "SELECT persona_id, persona, round(confidence, 3) AS confidence FROM "
-                      "customer_personas WHERE customer_id = ?", [cid])
+def _persona(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
+    rows = _rows_if_built(con, "SELECT persona_id, persona, round(confidence, 3) AS confidence "
+                               "FROM customer_personas WHERE customer_id = ?", [cid])
     return rows[0] if rows else None
 
 
-def _say_do(con: duckdb.DuckDBPyConnection, cid: str,
-            have: frozenset[str]) -> list[dict[str, Any]]:
-    if "say_do" not in have:
-        return []
-    rows = _rows(con, "SELECT * FROM say_do WHERE customer_id = ? ORDER BY said_at", [cid])
+def _say_do(con: duckdb.DuckDBPyConnection, cid: str) -> list[dict[str, Any]]:
+    rows = _rows_if_built(con, "SELECT * FROM say_do WHERE customer_id = ? ORDER BY said_at",
+                          [cid]) or []
     for r in rows:
         r["said_at"] = _day(r.get("said_at"))
     return rows
@@ -295,25 +296,33 @@ def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str, *,
                      framework: Framework | None = None,
                      beside: Beside | None = None) -> dict[str, Any]:
     """Everything Rapport knows about one customer (see the module). With `beside` (which
-    runs a function on another thread with a connection of its own), what they said, their
-    persona, say-vs-do and coverage are read while this thread reads the rest."""
+    runs a function on another thread with a connection of its own), what they said and
+    their persona, say-vs-do and coverage are read on two helper threads while this thread
+    reads the rest. Tables not built yet read as nothing (call it outside an explicit
+    transaction: a missing table is found by the failed read)."""
     fw = framework or load_framework()
     profile: dict[str, Any] = {"customer_id": customer_id}
-    have = frozenset(str(r[0]) for r in con.execute(
-        "SELECT table_name FROM duckdb_tables()").fetchall())  # one catalog read, not one a part
+    def words(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        return {"voice": _voice(c, customer_id)}
 
-    def inner(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        cov, questions = _coverage(c, customer_id, fw, have)
-        return {"persona": _persona(c, customer_id, have), "voice": _voice(c, customer_id, have),
-                "say_do": _say_do(c, customer_id, have), "coverage": cov,
+    def standing(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        cov, questions = _coverage(c, customer_id, fw)
+        return {"persona": _persona(c, customer_id),
+                "say_do": _say_do(c, customer_id), "coverage": cov,
                 "next_questions": questions}
 
-    later = beside(inner) if beside is not None else None
-    profile["identity"] = _identity(con, customer_id, have)
+    parts = [words, standing]
+    later: list[Future[Any] | None] = ([beside(part) for part in parts] if beside is not None
+                                       else [None] * len(parts))
+    profile["identity"] = _identity(con, customer_id)
     purchases = _purchases(con, customer_id)
     profile["behaviour"] = _behaviour(con, customer_id, purchases,
-                                      profile["identity"]["created_at"], have)
-    profile.update(later.result() if later is not None else inner(con))
+                                      profile["identity"]["created_at"])
+    found: dict[str, Any] = {}
+    for part, future in zip(parts, later, strict=True):
+        found.update(future.result() if future is not None else part(con))
+    for key in ("persona", "voice", "say_do", "coverage", "next_questions"):  # in this order
+        profile[key] = found[key]
     if profile["voice"] is not None:
         profile["voice"]["intents"] = _intents(profile["voice"], purchases)
     profile["story"] = _story(profile)
