@@ -137,3 +137,32 @@ def test_lookup_indexes_come_with_analysis_and_change_no_answer(
         # ... and the answers read by scans are the same.
         assert ws.profile(cid) == indexed
         assert ws.resolve(email) == cid and ws.resolve(email.upper()) == cid
+
+
+def test_serve_warms_the_overview_before_the_first_visitor(demo_store: DemoStore,
+                                                            tmp_path: Path) -> None:
+    demo_store.ws._con.execute("CHECKPOINT")
+    store = tmp_path / "store.duckdb"
+    shutil.copy(demo_store.ws.path, store)
+    app = create_app(store, warm=True)
+
+    def not_cached(_: Any) -> Any:
+        raise LookupError("the overview was not computed in advance")
+
+    def warmed(user: User) -> Any:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                return app.state.cached("overview", user, not_cached)
+            except LookupError:
+                assert time.monotonic() < deadline, "the overview was never warmed"
+                time.sleep(0.2)
+
+    try:
+        found = warmed(User("ana", "analyst"))
+        assert "Moves on the ladder since" in found["flows_chart"]
+        # Viewers get their own, redacted copy, warmed too.
+        viewer = warmed(User("vic", "viewer"))
+        assert viewer["at_risk"] and all(r["name"] == "[name]" for r in viewer["at_risk"])
+    finally:
+        app.state.workspace.close()

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import duckdb
 import numpy as np
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -316,7 +317,8 @@ def create_app(store: str | Path, *, warm: bool = False) -> FastAPI:
             for role in ("analyst", "viewer"):
                 try:
                     cached("overview", User("warm-up", role), app.state.overview_context)
-                except RapportError:
-                    return  # not analysed yet: the first visitor's page says so
+                except (RapportError, duckdb.Error):
+                    return  # not analysed yet, or the server stopped: the first visitor asks
+
         threading.Thread(target=warm_up, name="rapport-warm-up", daemon=True).start()
     return app
