@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +67,12 @@ class DemoStore:
         self.feedback_id: dict[str, str] = dict(zip(fb["external_id"], fb["feedback_id"],
                                                     strict=True))
 
+    def copy_to(self, store: Path) -> Path:
+        """A copy of the analysed store at `store`, for tests that change it or serve it."""
+        self.ws._con.execute("CHECKPOINT")
+        shutil.copy(self.ws.path, store)
+        return store
+
     def segment_of(self) -> dict[str, str]:
         """Rapport customer_id -> the planted segment's name."""
         return {self.customer_id[c]: s for c, s in self.truth["customer_segment"].items()
@@ -78,3 +89,28 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStore]:
     truth = json.loads(Path(result["ground_truth"]).read_text())
     yield DemoStore(ws, truth, folder)
     ws.close()
+
+
+# --- the web tests: an app served by uvicorn on a free loopback port ----------------------
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve `app` with uvicorn in a thread; yields its base URL and stops it afterwards."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.05)
+    assert server.started, "the server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -111,12 +111,15 @@ class AccessMethods(StoreQueries):
             raise AccessError("wrong user name or password.")
         return User(username, str(rows[0][0]))
 
+    def active(self, username: str) -> bool:
+        """Whether the user exists and is not disabled (a session's check on every page)."""
+        return bool(self._con.execute("SELECT 1 FROM users WHERE username = ? AND NOT "
+                                      "disabled", [username]).fetchall())
+
     def create_token(self, username: str, name: str = "script") -> dict[str, Any]:
         """A new API token acting as `username`; the token itself is shown only now."""
         self._writable()
-        rows = self._con.execute("SELECT role FROM users WHERE username = ? AND NOT disabled",
-                                 [username]).fetchall()
-        if not rows:
+        if not self.active(username):
             raise ConfigError(f"no user {username!r}; add one with `rapport user add`.")
         token = "rpt_" + secrets.token_urlsafe(32)
         token_id = secrets.token_hex(4)

@@ -59,10 +59,10 @@ def build_lookups(con: duckdb.DuckDBPyConnection) -> list[str]:
     return made
 
 
-def drop_lookups(con: duckdb.DuckDBPyConnection, raw_only: bool = True) -> None:
-    """Drop the lookup indexes (only those on raw tables with `raw_only`)."""
+def drop_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the lookup indexes on the raw tables (derived tables lose theirs when rebuilt)."""
     have = set(lookup_indexes(con))
     for table, column in LOOKUPS:
         name = _name(table, column)
-        if name in have and (table in RAW_TABLES or not raw_only):
+        if name in have and table in RAW_TABLES:
             con.execute(f'DROP INDEX "{name}"')

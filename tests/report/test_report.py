@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -130,9 +129,7 @@ def test_parts_without_data_say_so(tmp_path: Path, hostile_report: str) -> None:
 
 
 def test_cli_writes_the_report(demo_store: Any, tmp_path: Path) -> None:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path / "copy.duckdb"
-    shutil.copy(demo_store.folder / "store.duckdb", store)
+    store = demo_store.copy_to(tmp_path / "copy.duckdb")
     target = tmp_path / "report.html"
     runner = CliRunner()
     result = runner.invoke(app, ["report", "-o", str(target), "--store", str(store),

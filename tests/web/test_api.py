@@ -4,7 +4,6 @@ route, viewers' redaction and the OpenAPI spec; and the user and token commands.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,7 @@ class Api:
 
 @pytest.fixture(scope="module")
 def api(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path_factory.mktemp("web") / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path_factory.mktemp("web") / "store.duckdb")
     tokens = {}
     with rapport.open(store) as ws:
         for role in ("viewer", "analyst", "admin"):

@@ -5,19 +5,14 @@ docs/screenshots/ (the README shows them)."""
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
 import rapport
-from conftest import ROOT, DemoStore
+from conftest import ROOT, DemoStore, serving
 from rapport.web.api import create_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -27,32 +22,14 @@ SHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "a long enough password"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path_factory.mktemp("browser") / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path_factory.mktemp("browser") / "store.duckdb")
     with rapport.open(store) as ws:
         ws.add_user("owner", PASSWORD, "analyst")
     app = create_app(store)
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if uv.started:
-            break
-        time.sleep(0.05)
-    assert uv.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     app.state.workspace.close()
 
 

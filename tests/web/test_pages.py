@@ -4,7 +4,6 @@ customer text that stays inert however hostile it is."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,9 +31,7 @@ def _login(client: TestClient, username: str, password: str = PASSWORD) -> int:
 @pytest.fixture(scope="module")
 def site(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[TestClient, TestClient, str]]:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path_factory.mktemp("pages") / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path_factory.mktemp("pages") / "store.duckdb")
     with rapport.open(store) as ws:
         ws.add_user("ana", PASSWORD, "analyst")
         ws.add_user("vic", PASSWORD, "viewer")

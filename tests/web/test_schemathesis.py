@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,7 @@ from rapport.web.api import create_app
 
 
 def test_no_operation_gives_a_server_error(demo_store: DemoStore, tmp_path: Path) -> None:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path / "store.duckdb")
     with rapport.open(store) as ws:
         ws.add_user("robot", "a long enough password", "analyst")
         token = ws.create_token("robot", "schemathesis")["token"]

@@ -5,9 +5,6 @@ answer."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,11 +14,10 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 import rapport
-from conftest import DemoStore
+from conftest import DemoStore, serving
 from rapport.access import User
 from rapport.lookups import LOOKUPS, lookup_indexes
 from rapport.web.api import create_app
@@ -32,28 +28,13 @@ PASSWORD = "a long enough password"
 @pytest.fixture(scope="module")
 def served(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[tuple[str, str, Any]]:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path_factory.mktemp("serving") / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path_factory.mktemp("serving") / "store.duckdb")
     with rapport.open(store) as ws:
         ws.add_user("ana", PASSWORD, "analyst")
         token = ws.create_token("ana", "tests")["token"]
     app = create_app(store)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    assert server.started, "the server did not start"
-    yield f"http://127.0.0.1:{port}", token, app
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base, token, app
     app.state.workspace.close()
 
 
@@ -117,9 +98,7 @@ def test_the_overview_is_kept_until_the_data_changes(served: tuple[str, str, Any
 
 def test_lookup_indexes_come_with_analysis_and_change_no_answer(
         demo_store: DemoStore, tmp_path: Path) -> None:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path / "store.duckdb")
     with rapport.open(store) as ws:
         have = set(lookup_indexes(ws._con))
         assert {f"lookup_{t}_{c}" for t, c in LOOKUPS} <= have
@@ -141,9 +120,7 @@ def test_lookup_indexes_come_with_analysis_and_change_no_answer(
 
 def test_serve_warms_the_overview_before_the_first_visitor(demo_store: DemoStore,
                                                             tmp_path: Path) -> None:
-    demo_store.ws._con.execute("CHECKPOINT")
-    store = tmp_path / "store.duckdb"
-    shutil.copy(demo_store.ws.path, store)
+    store = demo_store.copy_to(tmp_path / "store.duckdb")
     app = create_app(store, warm=True)
 
     def not_cached(_: Any) -> Any:

@@ -53,10 +53,7 @@ def _session(request: Request) -> Session:
     found = state.signer.read(request.cookies.get(SESSION_COOKIE))
     if found is None:
         raise LoginRequired()
-    still = state.local()._con.execute(
-        "SELECT role FROM users WHERE username = ? AND NOT disabled", [found.username]
-    ).fetchall()
-    if not still:
+    if not state.local().active(found.username):
         raise LoginRequired()
     session: Session = found
     return session
