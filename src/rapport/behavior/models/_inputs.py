@@ -194,16 +194,53 @@ def unique_rows(*columns: FloatArray) -> tuple[list[FloatArray], IntArray]:
     """The distinct rows of equally long columns (in order of first appearance) and, for each
     input row, the index of its distinct row.
 
-    Each column is factorised by hashing (pandas.factorize) and the codes are combined into
-    one integer key, factorised in turn: about three times faster than sorting with np.unique
-    and thirty times faster than np.unique(axis=0) on a million rows.
+    Each row's bits are mixed into one 64-bit hash, the hashes are factorised
+    (pandas.factorize), and every row is then checked against its distinct row, so the result
+    is exact: should two different rows ever share a hash, the columns are factorised one by
+    one instead (`_unique_rows_exact`). About four times faster than that on a million rows,
+    which is three times faster than sorting with np.unique.
     """
+    import pandas as pd
+
+    clean = [np.ascontiguousarray(column, dtype=np.float64) + 0.0 for column in columns]
+    key = np.zeros(clean[0].shape[0], dtype=np.uint64)
+    for column in clean:  # + 0.0 above merges -0.0 into 0.0
+        key ^= column.view(np.uint64)
+        key = _mix(key)
+    inverse, distinct = pd.factorize(key)
+    first = _first_rows(inverse, len(distinct))
+    rows = [column[first] for column in clean]
+    if all(np.array_equal(column, row[inverse]) for column, row in zip(clean, rows, strict=True)):
+        return rows, np.asarray(inverse, dtype=np.intp)
+    return _unique_rows_exact(clean)
+
+
+def _mix(key: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """A 64-bit finaliser (splitmix64's): every input bit moves every output bit."""
+    key ^= key >> np.uint64(30)
+    key *= np.uint64(0xBF58476D1CE4E5B9)
+    key ^= key >> np.uint64(27)
+    key *= np.uint64(0x94D049BB133111EB)
+    key ^= key >> np.uint64(31)
+    return key
+
+
+def _first_rows(inverse: npt.NDArray[np.integer], n_distinct: int) -> IntArray:
+    """For each distinct row, the index of its first input row."""
+    first = np.empty(n_distinct, dtype=np.intp)
+    first[inverse[::-1]] = np.arange(inverse.size - 1, -1, -1, dtype=np.intp)
+    return first
+
+
+def _unique_rows_exact(columns: list[FloatArray]) -> tuple[list[FloatArray], IntArray]:
+    """`unique_rows` without hashing rows: each column factorised on its own and the codes
+    combined into one integer key (np.unique over the stacked codes if that overflows)."""
     import pandas as pd
 
     codes: list[npt.NDArray[np.int64]] = []
     sizes: list[int] = []
     for column in columns:
-        code, values = pd.factorize(column + 0.0)  # + 0.0 merges -0.0 into 0.0
+        code, values = pd.factorize(column)
         codes.append(np.asarray(code, dtype=np.int64))
         sizes.append(len(values))
     key = np.zeros(columns[0].shape[0], dtype=np.int64)
@@ -216,6 +253,5 @@ def unique_rows(*columns: FloatArray) -> tuple[list[FloatArray], IntArray]:
         key = key * size + code
         capacity *= size
     inverse, distinct = pd.factorize(key)
-    first = np.empty(len(distinct), dtype=np.intp)
-    first[inverse[::-1]] = np.arange(key.size - 1, -1, -1, dtype=np.intp)
+    first = _first_rows(inverse, len(distinct))
     return [column[first] for column in columns], np.asarray(inverse, dtype=np.intp)

@@ -40,6 +40,7 @@ _WARM_START_ROWS = 50_000  # above this many distinct rows, start from a subsamp
 _WARM_START_SAMPLE = 20_000
 _WARM_NEWTON_STEPS = 20
 _WARM_START_TOL = 1e-5  # a rough optimum of the subsample is start enough
+_SEEN_POINTS = 8  # evaluations a fit remembers: the estimate's, past the Hessian's k more
 
 _REGISTRY: dict[str, type[MaximumLikelihoodModel[Any]]] = {}
 
@@ -173,7 +174,8 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         )
         data = self._prepare(distinct, counts)
         total = float(counts.sum())
-        objective = self._objective(data, counts, total)
+        seen: dict[bytes, tuple[float, FloatArray]] = {}
+        objective = self._objective(data, counts, total, seen)
         starts = self._starting_points(data, counts)
         found = None
         if counts.size > _WARM_START_ROWS:
@@ -190,7 +192,9 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         theta, hessian, n_iter = found if found is not None else self._optimise(objective, starts)
         params = np.exp(theta)
         self.params_ = {name: float(v) for name, v in zip(self.param_names, params, strict=True)}
-        value, grad = self._weighted_log_likelihood(params, data, counts)
+        known = seen.get(np.asarray(theta, dtype=np.float64).tobytes())
+        with np.errstate(all="ignore"):
+            value, grad = known or self._weighted_log_likelihood(params, data, counts)
         self.log_likelihood_ = value
         # Gradient of the total penalised negative log-likelihood in θ (≈ 0 at the optimum).
         gradient = -grad * params + 2.0 * float(self.penalizer) * total * theta
@@ -230,14 +234,27 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
             return None
         return theta, hessian
 
-    def _objective(self, data: DataT, counts: FloatArray, total: float) -> Objective:
-        """Mean penalised negative log-likelihood and its gradient, over log-parameters."""
+    def _objective(
+        self,
+        data: DataT,
+        counts: FloatArray,
+        total: float,
+        seen: dict[bytes, tuple[float, FloatArray]] | None = None,
+    ) -> Objective:
+        """Mean penalised negative log-likelihood and its gradient, over log-parameters.
+        With `seen`, the weighted log-likelihood and gradient of the last few points are
+        kept there by the bytes of their log-parameters (the fit reads its estimate's back
+        instead of evaluating it once more)."""
         penalizer = float(self.penalizer)
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
             params = np.exp(theta)
             with np.errstate(all="ignore"):
                 value, grad = self._weighted_log_likelihood(params, data, counts)
+            if seen is not None:
+                if len(seen) >= _SEEN_POINTS:
+                    del seen[next(iter(seen))]
+                seen[np.asarray(theta, dtype=np.float64).tobytes()] = (value, grad)
             mean = -value / total + penalizer * float(theta @ theta)
             gradient = -grad * params / total + 2.0 * penalizer * theta
             if not (math.isfinite(mean) and np.all(np.isfinite(gradient))):
@@ -424,9 +441,10 @@ def _polish(
         for scale in (1.0, 0.5, 0.25):
             candidate = np.clip(theta + scale * step, -_LOG_BOUND, _LOG_BOUND)
             new_value, new_gradient = objective(candidate)
-            # Near the optimum the value changes less than its rounding: then a smaller
-            # gradient is what counts.
-            rounding = 1e-13 * max(abs(value), 1.0)
+            # Near the optimum the value changes less than its rounding (a mean over up to
+            # millions of rows, noisy to about 1e-12 relative): then a smaller gradient is
+            # what counts.
+            rounding = 1e-12 * max(abs(value), 1.0)
             if math.isfinite(new_value) and (
                 new_value <= value
                 or (

@@ -1,0 +1,125 @@
+"""Fitting at scale: customers compressed to distinct rows exactly, and large fits that start
+from a subsample's estimate and need only a few evaluations on all rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rapport.behavior.models import BetaGeoModel, GammaGammaModel
+from rapport.behavior.models import _inputs as inputs
+from rapport.behavior.models.simulate import simulate_bgnbd, simulate_gamma_gamma
+
+
+def _reference(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows in order of first appearance and each row's index, by np.unique."""
+    stacked = np.column_stack([c + 0.0 for c in columns])
+    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # np.unique sorts; first appearance is the contract
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return stacked[first[order]], rank[inverse.ravel()]
+
+
+def _columns(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 6, n).astype(float)
+    t_x = np.round(rng.random(n) * 4, 1) * (x > 0)
+    t_cal = rng.choice([4.0, 5.0, 6.5], n)
+    t_x[:5] = -0.0  # -0.0 and 0.0 are the same value
+    return x, t_x, t_cal
+
+
+def test_unique_rows_equal_np_unique() -> None:
+    x, t_x, t_cal = _columns(20_000, 1)
+    rows, inverse = inputs.unique_rows(x, t_x, t_cal)
+    expected_rows, expected_inverse = _reference(x, t_x, t_cal)
+    np.testing.assert_array_equal(np.column_stack(rows), expected_rows)
+    np.testing.assert_array_equal(inverse, expected_inverse)
+    assert not np.signbit(rows[1]).any()
+
+
+def test_unique_rows_stay_exact_when_hashes_collide(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every row hashed to the same key: the check against the rows must notice and fall back.
+    monkeypatch.setattr(inputs, "_mix", lambda key: key * np.uint64(0))
+    x, t_x, t_cal = _columns(5_000, 2)
+    rows, inverse = inputs.unique_rows(x, t_x, t_cal)
+    expected_rows, expected_inverse = _reference(x, t_x, t_cal)
+    assert len(rows[0]) == len(expected_rows) > 1
+    np.testing.assert_array_equal(np.column_stack(rows), expected_rows)
+    np.testing.assert_array_equal(inverse, expected_inverse)
+
+
+def _count_full_evaluations(
+    monkeypatch: pytest.MonkeyPatch, model_class: type[Any], rows: int
+) -> list[int]:
+    """Record the number of rows of every likelihood evaluation of `model_class`."""
+    sizes: list[int] = []
+    original = model_class._weighted_log_likelihood
+
+    def counted(self: Any, params: Any, data: Any, counts: np.ndarray) -> Any:
+        sizes.append(counts.size)
+        return original(self, params, data, counts)
+
+    monkeypatch.setattr(model_class, "_weighted_log_likelihood", counted)
+    return sizes
+
+
+def test_large_fits_need_few_evaluations_on_all_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 200,000 customers with continuous recency and spend: nearly every row is distinct, so
+    # each evaluation on all rows costs as much as on the raw data. The subsample's estimate
+    # and a few Newton steps should finish the job; falling back to L-BFGS from scratch (what
+    # happened to Gamma-Gamma when rounding noise stopped the Newton steps) takes 50 or more.
+    rng = np.random.default_rng(11)
+    n = 200_000
+    t_cal = rng.uniform(20.0, 80.0, n)
+    x, t_x = simulate_bgnbd(0.8, 6.0, 1.5, 12.0, t_cal, rng)
+    m = simulate_gamma_gamma(x, 6.0, 4.0, 15.0, rng)
+
+    bg_sizes = _count_full_evaluations(monkeypatch, BetaGeoModel, n)
+    gg_sizes = _count_full_evaluations(monkeypatch, GammaGammaModel, n)
+    bg = BetaGeoModel().fit(x, t_x, t_cal)
+    gg = GammaGammaModel().fit(x, m)
+
+    bg_rows, gg_rows = max(bg_sizes), max(gg_sizes)
+    assert bg_rows > 150_000 and gg_rows > 50_000  # both are fitted on (nearly) every row
+    assert sum(size == bg_rows for size in bg_sizes) <= 15
+    assert sum(size == gg_rows for size in gg_sizes) <= 15
+    # and the answers are the optimum: a full fit from the model's own start agrees
+    assert gg.params_ == pytest.approx(_fit_from_scratch(GammaGammaModel(), x, m), rel=1e-6)
+    assert bg.params_ == pytest.approx(
+        _fit_from_scratch(BetaGeoModel(), x, t_x, t_cal), rel=1e-6
+    )
+
+
+def _fit_from_scratch(model: Any, *columns: np.ndarray) -> dict[str, float]:
+    """The model fitted without the subsample's warm start."""
+    from rapport.behavior.models import base
+
+    saved = base._WARM_START_ROWS
+    base._WARM_START_ROWS = 10**12
+    try:
+        return dict(model.fit(*columns).params_)
+    finally:
+        base._WARM_START_ROWS = saved
+
+
+def test_newton_steps_go_on_through_rounding_noise() -> None:
+    # Near the optimum a mean over a million rows changes by less than its own rounding: a
+    # step that lowers the gradient must count even if the value comes out a hair higher.
+    from rapport.behavior.models.base import _polish
+
+    optimum = np.array([0.3, -1.2, 2.0])
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        gap = theta - optimum
+        noise = 2e-12 if np.max(np.abs(gap)) < 0.99e-7 else 0.0  # rounding of the mean
+        return 4.0 + 0.5 * float(gap @ gap) + noise, gap
+
+    start = optimum + 1e-7
+    theta, _, gradient, steps = _polish(objective, start, 1e-11, 5, np.eye(3))
+    assert steps >= 1
+    assert np.max(np.abs(gradient)) <= 1e-11
+    np.testing.assert_allclose(theta, optimum, atol=1e-11)
