@@ -10,12 +10,17 @@ of each planted say-vs-do contradiction.
 
     python benchmarks/understand.py --customers 50000
     python benchmarks/understand.py --customers 3000 --json
+    python benchmarks/understand.py --store /tmp/web1m/store.duckdb   # rerun on a built store
+
+With `--store` the stage reruns on an existing analysed store (changed in place: pass a
+copy), without the planted-truth scores. Peak memory is the process's maximum resident set.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -54,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--store", type=Path, help="rerun on this analysed store (a copy)")
     args = parser.parse_args(argv)
+    if args.store is not None:
+        return _rerun(args.store, args.json)
     with tempfile.TemporaryDirectory(prefix="rapport-understand-") as tmp:
         folder = Path(tmp)
         files = generate_demo(folder / "data", customers=args.customers, seed=args.seed)
@@ -73,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             "statements": ws.sql("SELECT count(*) FROM statements").column(0)[0].as_py(),
             "accounts": ws.sql("SELECT count(*) FROM accounts").column(0)[0].as_py(),
             "seconds": round(seconds, 1), "steps": run.steps, "rows": run.tables,
-            **_scores(ws, truth),
+            "peak_memory_gb": _peak_gb(), **_scores(ws, truth),
         }
         ws.close()
     if args.json:
@@ -81,13 +89,39 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"understanding stage on {result['customers']:,} customers "
           f"({result['statements']:,} statements, {result['accounts']:,} accounts): "
-          f"{result['seconds']} s")
+          f"{result['seconds']} s, peak memory {result['peak_memory_gb']} GB")
     for step, s in result["steps"].items():
         print(f"  {step:<12} {s:7.1f} s")
     print(f"personas: {result['personas']}, ARI against the planted segments {result['ari']}")
     for kind in ("promoter_lapsed", "intent_unfulfilled", "detractor_stays"):
         print(f"  {kind:<20} precision {result[kind]['precision']:.3f} "
               f"recall {result[kind]['recall']:.3f}")
+    return 0
+
+
+def _peak_gb() -> float:
+    """The process's maximum resident set so far, in GB (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9, 2)
+
+
+def _rerun(store: Path, as_json: bool) -> int:
+    """The understanding stage again on an analysed store: seconds per part, peak memory."""
+    with rapport.open(store) as ws:
+        customers = ws.sql("SELECT count(*) FROM customers").column(0)[0].as_py()
+        limit = ws.sql("SELECT current_setting('memory_limit')").column(0)[0].as_py()
+        started = time.perf_counter()
+        run = analyze_understanding(ws._con)
+        seconds = time.perf_counter() - started
+    result = {"store": str(store), "customers": customers, "memory_limit": limit,
+              "seconds": round(seconds, 1), "steps": run.steps, "rows": run.tables,
+              "peak_memory_gb": _peak_gb()}
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"understanding stage on {customers:,} customers ({store}): {result['seconds']} s, "
+          f"peak memory {result['peak_memory_gb']} GB (store memory limit {limit})")
+    for step, s in run.steps.items():
+        print(f"  {step:<12} {s:7.1f} s")
     return 0
 
 

@@ -95,3 +95,27 @@ def test_docs_schema_is_in_step_with_the_code() -> None:
     assert (ROOT / "docs" / "schema.md").read_text() == schema_markdown(), (
         "regenerate it with: make docs"
     )
+
+
+def test_the_store_keeps_to_its_memory_limit(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def limit_of(setting: str) -> str:
+        con = duckdb.connect()
+        con.execute(f"SET memory_limit = '{setting}'")
+        return str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    path = tmp_path / "limited.duckdb"
+    with rapport.open(path) as ws:  # the default: half the RAM, not DuckDB's 80%
+        shown = ws.sql("SELECT current_setting('memory_limit')").column(0)[0].as_py()
+        assert shown == limit_of("50%") != limit_of("80%")
+        view = ws.view()
+        assert view.sql("SELECT current_setting('memory_limit')").column(0)[0].as_py() == shown
+    monkeypatch.setenv("RAPPORT_STORE_MEMORY_LIMIT", "1GB")
+    with rapport.open(path) as ws:
+        shown = ws.sql("SELECT current_setting('memory_limit')").column(0)[0].as_py()
+        assert shown == limit_of("1GB")
+    monkeypatch.setenv("RAPPORT_STORE_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError, match=r"store\.memory_limit 'lots' is not a memory size"):
+        rapport.open(path)
+    monkeypatch.delenv("RAPPORT_STORE_MEMORY_LIMIT")
+    rapport.open(path).close()  # the failed open left the store closed and usable

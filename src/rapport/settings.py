@@ -30,6 +30,9 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in [
         Setting("store", "rapport.duckdb", "the DuckDB file that holds a workspace"),
+        Setting("store.memory_limit", "50%",
+                "most memory the store's queries may hold before they spill to disk "
+                "(a share of RAM such as 50%, or a size such as 8GB)"),
         Setting("ingest.id_space", "default",
                 "id space of customer ids: files of one business share customer numbers"),
         Setting("ingest.on_error", "fail",

@@ -61,6 +61,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
         self._views: list[Workspace] = []
         self._helpers = Helpers(self._con, self._setup)  # shared with the views
         self._setup(self._con)
+        self._limit_memory()
         self.read_only = read_only
         if not read_only:
             self.schema_version_found = migrate(self._con, str(self.path))
@@ -74,6 +75,21 @@ class Workspace(UnderstandingMethods, AccessMethods):
     def _setup(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
+
+    def _limit_memory(self) -> None:
+        """Apply `store.memory_limit` (for the whole open store, views included): DuckDB
+        would take 80% of RAM, and the analysis needs room for its own work beside it."""
+        limit = str(settings.get("store.memory_limit")).strip()
+        if not limit:
+            return
+        try:
+            self._con.execute("SET memory_limit = ?", [limit])
+        except duckdb.Error as exc:
+            self._con.close()
+            raise ConfigError(
+                f"store.memory_limit {limit!r} is not a memory size ({exc}). Give a share of "
+                "RAM such as 50% or a size such as 8GB (setting RAPPORT_STORE_MEMORY_LIMIT)."
+            ) from None
 
     def view(self) -> Workspace:
         """Another `Workspace` over the same open store, on a connection of its own, for use

@@ -10,9 +10,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+import rapport
 from conftest import DemoStore
 from rapport.errors import ConfigError
-from rapport.understand.coverage import _score
+from rapport.schema import table_exists
+from rapport.understand.analysis import _write_queries
+from rapport.understand.coverage import _score, build_coverage
 from rapport.understand.knowledge import default_text, load_framework
 
 
@@ -74,8 +77,11 @@ def test_score_follows_the_documented_formula() -> None:
         "n": [1.0, 2.0, 1.0],
     })
     entities = pd.DataFrame({"entity_id": ["a", "b", "c"], "entity_label": ["A", "B", "C"]})
-    rows = _score(duckdb.connect(), entities, evidence, dims, fw, as_of, "customer").set_index(
-        ["entity_id", "dimension"])
+    con = duckdb.connect()
+    con.register("ev", evidence)
+    con.register("ent", entities)
+    _score(con, "SELECT * FROM ent", "SELECT * FROM ev", dims, fw, as_of, "customer", "rows")
+    rows = con.execute("SELECT * FROM rows").fetch_df().set_index(["entity_id", "dimension"])
     w = fw.triangulation_weight
     # a: 3 items from two sources, newest 30 days old.
     fresh_a = 0.5 ** (30 / pains.half_life_days)
@@ -160,6 +166,28 @@ def test_segments_overall_and_blind_spots_agree_with_customer_rows(
     high = ws.coverage("segment", "high-value customers")["rows"]
     total = next(r for r in high if r["dimension"] == "all")
     assert 100 * total["score"] > overall["score"]
+
+
+def test_customer_rows_are_written_in_the_store_and_scratch_tables_dropped(
+        demo_store: DemoStore, tmp_path: Path) -> None:
+    # At a million customers the rows per customer and dimension are over ten million: they
+    # are computed and written inside DuckDB, never brought into Python as a frame.
+    store = rapport.open(demo_store.copy_to(tmp_path / "store.duckdb"))
+    con = store._con
+    before = con.execute("SELECT * FROM coverage ORDER BY level, entity_id, dimension"
+                         ).fetch_df()
+    con.execute("BEGIN")
+    built = build_coverage(con)
+    assert "coverage" not in built.tables and set(built.queries) == {"coverage"}
+    assert built.scratch and all(table_exists(con, t) for t in built.scratch)
+    counts = _write_queries(con, built)
+    con.execute("COMMIT")
+    assert counts == {"coverage": len(before)}
+    assert not any(table_exists(con, t) for t in built.scratch)
+    after = con.execute("SELECT * FROM coverage ORDER BY level, entity_id, dimension"
+                        ).fetch_df()
+    pd.testing.assert_frame_equal(after, before, check_exact=False, rtol=1e-12)
+    store.close()
 
 
 def test_coverage_of_one_customer_and_bad_levels(demo_store: DemoStore) -> None:

@@ -80,6 +80,20 @@ def _register(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -
             con.unregister(f"_{name}_u")
 
 
+def _write_queries(con: duckdb.DuckDBPyConnection, built: Built) -> dict[str, int]:
+    """Write a part's query tables (inside the caller's transaction), drop its scratch
+    tables, and return the rows written per table."""
+    counts: dict[str, int] = {}
+    try:
+        for name, query in built.queries.items():
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}")
+            counts[name] = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    finally:
+        for name in built.scratch:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    return counts
+
+
 def understand_frames(con: duckdb.DuckDBPyConnection,
                       progress: Callable[[str], None] | None = None) -> UnderstandRun:
     """Run every part, writing each part's tables as it goes (call inside a transaction)."""
@@ -107,6 +121,7 @@ def understand_frames(con: duckdb.DuckDBPyConnection,
         built = build(con)
         _register(con, built.tables)
         counts.update({t: len(f) for t, f in built.tables.items()})
+        counts.update(_write_queries(con, built))
         summaries[name] = built.summary
         notes += [f"{name}: {n}" for n in built.notes]
         steps[name] = round((datetime.now(UTC) - t0).total_seconds(), 3)

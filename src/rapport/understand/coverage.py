@@ -21,7 +21,7 @@ from __future__ import annotations
 
 __all__ = ["BLIND_SPOT_COLUMNS", "COVERAGE_COLUMNS", "build_coverage", "segment_phrase"]
 
-import json
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +29,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from rapport.ingest.sqltools import lit
 from rapport.schema import table_exists
 
-from .evidence import EVIDENCE_FRAME, gather
+from .evidence import evidence_query
 from .knowledge import Dimension, Framework, load_framework
 from .result import Built, Columns, empty_frame
 
@@ -77,35 +78,39 @@ def _as_of(con: duckdb.DuckDBPyConnection) -> datetime:
     return pd.Timestamp(value).to_pydatetime() if value is not None else datetime(1970, 1, 1)
 
 
-def _score(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, evidence: pd.DataFrame,
+def _score(con: duckdb.DuckDBPyConnection, entities: str, evidence: str | None,
            dims: tuple[Dimension, ...], framework: Framework, as_of: datetime,
-           level: str) -> pd.DataFrame:
-    """One row per entity and dimension with the score's parts, then one 'all' row per
-    entity (the weighted mean score, evidence summed, sources and methods united)."""
+           level: str, into: str) -> None:
+    """Create the temporary table `into`: one row per entity and dimension with the score's
+    parts, then one 'all' row per entity (the weighted mean score, evidence summed, sources
+    and methods united). `entities` selects entity_id and entity_label; `evidence` selects
+    EVIDENCE_FRAME (None: no evidence yet). Everything stays in the store: at a million
+    customers these are over ten million rows."""
     frame = pd.DataFrame({
         "dimension": [d.name for d in dims], "dimension_group": [d.group for d in dims],
         "weight": [float(d.weight) for d in dims], "enough": [float(d.enough) for d in dims],
         "half_life": [float(d.half_life_days) for d in dims],
     })
-    ev = evidence[list(EVIDENCE_FRAME)].copy()
-    ev["ts"] = pd.to_datetime(ev["ts"]).astype("datetime64[us]")
-    ev["n"] = ev["n"].astype(float)
-    views = {"_cov_dims": frame, "_cov_ev": ev, "_cov_ent": entities[["entity_id", "entity_label"]]}
-    for name, data in views.items():
-        con.register(name, data)
+    found = evidence or ("SELECT NULL::VARCHAR AS entity_id, NULL::VARCHAR AS dimension, "
+                         "NULL::VARCHAR AS source, NULL::VARCHAR AS method, "
+                         "NULL::TIMESTAMP AS ts, NULL::DOUBLE AS n WHERE false")
     w, enough_sources = framework.triangulation_weight, framework.enough_sources
+    con.register("_cov_dims", frame)
     try:
-        rows = con.execute(f"""
-            WITH agg AS (
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {into} AS
+            WITH ev AS ({found}),
+            agg AS (
                 SELECT entity_id, dimension, sum(n) AS evidence, max(ts) AS last_evidence,
                        list(DISTINCT source ORDER BY source) AS s,
                        list(DISTINCT method ORDER BY method) AS m
-                FROM _cov_ev GROUP BY 1, 2),
+                FROM ev GROUP BY 1, 2),
+            ent AS ({entities}),
             grid AS (
                 SELECT e.entity_id, e.entity_label, d.dimension, d.dimension_group, d.weight,
                        d.enough, d.half_life, coalesce(a.evidence, 0) AS evidence,
                        a.last_evidence, coalesce(a.s, []) AS s, coalesce(a.m, []) AS m
-                FROM _cov_ent e CROSS JOIN _cov_dims d
+                FROM ent e CROSS JOIN _cov_dims d
                 LEFT JOIN agg a ON a.entity_id = e.entity_id AND a.dimension = d.dimension),
             scored AS (
                 SELECT *, CAST(len(s) AS DOUBLE) AS sources, CAST(len(m) AS DOUBLE) AS methods,
@@ -120,95 +125,100 @@ def _score(con: duckdb.DuckDBPyConnection, entities: pd.DataFrame, evidence: pd.
                           * (1 - {w} + {w} * least(1.0, sources / {enough_sources})) AS score,
                        CAST(evidence > 0 AS DOUBLE) AS answered
                 FROM scored)
-            SELECT entity_id, entity_label, dimension, dimension_group, weight, evidence,
-                   last_evidence, s, m, sources, methods, freshness, score, answered FROM final
+            SELECT {lit(level)} AS level, NULL::VARCHAR AS segment_kind, entity_id,
+                   entity_label, dimension, dimension_group, weight, evidence, last_evidence,
+                   s, m, sources, methods, freshness, score, answered, 1 AS customers
+            FROM final
             UNION ALL
-            SELECT entity_id, any_value(entity_label), 'all', 'all', sum(weight), sum(evidence),
-                   max(last_evidence), list_sort(list_distinct(flatten(list(s)))),
+            SELECT {lit(level)}, NULL, entity_id, any_value(entity_label), 'all', 'all',
+                   sum(weight), sum(evidence), max(last_evidence),
+                   list_sort(list_distinct(flatten(list(s)))),
                    list_sort(list_distinct(flatten(list(m)))),
                    CAST(len(list_distinct(flatten(list(s)))) AS DOUBLE),
                    CAST(len(list_distinct(flatten(list(m)))) AS DOUBLE), NULL,
                    sum(score * weight) / nullif(sum(weight), 0),
-                   sum(answered * weight) / nullif(sum(weight), 0)
-            FROM final GROUP BY entity_id""", [as_of]).fetch_df()
+                   sum(answered * weight) / nullif(sum(weight), 0), 1
+            FROM final GROUP BY entity_id""", [as_of])
     finally:
-        for name in views:
-            con.unregister(name)
-    rows["level"] = level
-    rows["segment_kind"] = None
-    rows["customers"] = 1
-    return rows
+        con.unregister("_cov_dims")
 
 
-def _segments(con: duckdb.DuckDBPyConnection, framework: Framework) -> pd.DataFrame:
-    """customer_id → (segment_kind, segment) memberships, and each customer's CLV."""
-    frames = []
+# A customer's CLV for segment values: missing (or NaN) counts as 0.
+_CLV = "coalesce(CASE WHEN isnan(b.clv) THEN NULL ELSE b.clv END, 0.0)"
+
+
+def _members(con: duckdb.DuckDBPyConnection, framework: Framework, into: str) -> None:
+    """Create the temporary table `into`: customer_id → (segment_kind, segment) memberships
+    (ladder stage, status, RFM segment, high-value customers, persona) with each member's
+    CLV."""
+    parts = []
     if table_exists(con, "customer_behavior"):
-        b = con.execute("SELECT customer_id, stage, status, rfm_segment, coalesce(clv, 0) AS clv,"
-                        " n_orders FROM customer_behavior").fetch_df()
         for kind in ("stage", "status", "rfm_segment"):
-            part = b[["customer_id", kind, "clv"]].dropna(subset=[kind])
-            frames.append(part.rename(columns={kind: "segment"}).assign(segment_kind=kind))
-        buyers = b[b["n_orders"].fillna(0) > 0]
-        if len(buyers):
-            cut = buyers["clv"].quantile(1 - framework.high_value_share)
-            high = buyers[buyers["clv"] >= cut]
-            frames.append(high[["customer_id", "clv"]].assign(
-                segment="high-value customers", segment_kind="value"))
+            parts.append(f"SELECT b.customer_id, CAST(b.{kind} AS VARCHAR) AS segment, "
+                         f"{lit(kind)} AS segment_kind, {_CLV} AS clv FROM customer_behavior b "
+                         f"WHERE b.{kind} IS NOT NULL")
+        buyers = "FROM customer_behavior b WHERE coalesce(b.n_orders, 0) > 0"
+        cut = f"(SELECT quantile_cont({_CLV}, {1 - framework.high_value_share}) {buyers})"
+        parts.append(f"SELECT b.customer_id, 'high-value customers', 'value', {_CLV} "
+                     f"{buyers} AND {_CLV} >= {cut}")
     if table_exists(con, "customer_personas"):
-        p = con.execute("SELECT customer_id, persona AS segment FROM customer_personas "
-                        "WHERE persona IS NOT NULL").fetch_df()
-        if frames:
-            clv = frames[0].set_index("customer_id")["clv"]
-            p["clv"] = p["customer_id"].map(clv).fillna(0.0)
+        if table_exists(con, "customer_behavior"):
+            parts.append(f"SELECT p.customer_id, CAST(p.persona AS VARCHAR), 'persona', "
+                         f"CASE WHEN b.stage IS NOT NULL THEN {_CLV} ELSE 0.0 END "
+                         "FROM customer_personas p LEFT JOIN customer_behavior b "
+                         "USING (customer_id) WHERE p.persona IS NOT NULL")
         else:
-            p["clv"] = 0.0
-        frames.append(p.assign(segment_kind="persona"))
-    if not frames:
-        return pd.DataFrame(columns=["customer_id", "segment", "clv", "segment_kind"])
-    return pd.concat(frames, ignore_index=True)
+            parts.append("SELECT customer_id, CAST(persona AS VARCHAR), 'persona', 0.0 "
+                         "FROM customer_personas WHERE persona IS NOT NULL")
+    # The union takes its column names from its first part.
+    parts.insert(0, "SELECT NULL::VARCHAR AS customer_id, NULL::VARCHAR AS segment, "
+                    "NULL::VARCHAR AS segment_kind, NULL::DOUBLE AS clv WHERE false")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {into} AS {' UNION ALL '.join(parts)}")
 
 
-def _segment_rows(con: duckdb.DuckDBPyConnection, customer_rows: pd.DataFrame,
-                  members: pd.DataFrame) -> pd.DataFrame:
-    """Mean of the customer rows over each segment (and over everybody: level 'overall')."""
-    rows = customer_rows[["entity_id", "dimension", "dimension_group", "weight", "score",
-                          "answered", "evidence", "sources", "methods", "last_evidence",
-                          "freshness", "s", "m"]]
-    views = {"_cov_rows": rows,
-             "_cov_members": members[["customer_id", "segment", "segment_kind"]]}
-    for name, data in views.items():
-        con.register(name, data)
-    try:
-        out = con.execute("""
-            WITH m AS (SELECT customer_id, segment, segment_kind FROM _cov_members
-                       UNION ALL SELECT DISTINCT entity_id, 'all customers', 'all'
-                       FROM _cov_rows)
-            SELECT m.segment_kind, m.segment, r.dimension, any_value(r.dimension_group)
-                   AS dimension_group, any_value(r.weight) AS weight, avg(r.score) AS score,
+def _segment_rows(con: duckdb.DuckDBPyConnection, customer_rows: str, members: str,
+                  into: str) -> pd.DataFrame:
+    """Create the temporary table `into`: the mean of the customer rows over each segment
+    (and over everybody: level 'overall'); returns it as a frame (a few hundred rows) without
+    the source and method lists."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {into} AS
+        WITH m AS (SELECT customer_id, segment, segment_kind FROM {members}
+                   UNION ALL SELECT DISTINCT entity_id, 'all customers', 'all'
+                   FROM {customer_rows}),
+        agg AS (
+            SELECT m.segment_kind, m.segment, r.dimension,
+                   any_value(r.dimension_group) AS dimension_group,
+                   any_value(r.weight) AS weight, avg(r.score) AS score,
                    avg(r.answered) AS answered, avg(r.evidence) AS evidence,
                    avg(r.sources) AS sources, avg(r.methods) AS methods,
                    max(r.last_evidence) AS last_evidence, avg(r.freshness) AS freshness,
                    count(DISTINCT r.entity_id) AS customers,
-                   list_sort(list_distinct(flatten(list(r.s)))) AS s,
-                   list_sort(list_distinct(flatten(list(r.m)))) AS m
-            FROM _cov_rows r JOIN m ON m.customer_id = r.entity_id
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""").fetch_df()
-    finally:
-        for name in views:
-            con.unregister(name)
-    out["level"] = np.where(out["segment_kind"] == "all", "overall", "segment")
-    out["entity_id"] = out["segment_kind"] + ":" + out["segment"]
-    out["entity_label"] = out["segment"]
-    return out.drop(columns=["segment"])
+                   list_sort(list_distinct(flatten(list(DISTINCT r.s)))) AS s,
+                   list_sort(list_distinct(flatten(list(DISTINCT r.m)))) AS m
+            FROM {customer_rows} r JOIN m ON m.customer_id = r.entity_id
+            GROUP BY 1, 2, 3)
+        SELECT CASE WHEN segment_kind = 'all' THEN 'overall' ELSE 'segment' END AS level,
+               segment_kind, segment_kind || ':' || segment AS entity_id,
+               segment AS entity_label, * EXCLUDE (segment_kind, segment)
+        FROM agg ORDER BY segment_kind, segment, dimension""")
+    return con.execute(f"SELECT * EXCLUDE (s, m) FROM {into}").fetch_df()
 
 
-def _blind_spots(segment_rows: pd.DataFrame, members: pd.DataFrame, dims: tuple[Dimension, ...],
+def _segment_values(con: duckdb.DuckDBPyConnection, members: str) -> pd.Series:
+    """Each segment's share of the customers' CLV, by (segment_kind, segment)."""
+    total = con.execute(f"SELECT sum(clv) FROM {members} WHERE segment_kind = 'stage'"
+                        ).fetchall()[0][0]
+    frame = con.execute(f"SELECT segment_kind, segment, sum(clv) AS clv FROM {members} "
+                        "GROUP BY 1, 2").fetch_df()
+    value = frame.set_index(["segment_kind", "segment"])["clv"]
+    return value / (float(total) if total else 1.0)
+
+
+def _blind_spots(segment_rows: pd.DataFrame, value: pd.Series, dims: tuple[Dimension, ...],
                  limit: int) -> pd.DataFrame:
     by_name = {d.name: d for d in dims}
     rows = segment_rows[(segment_rows["dimension"] != "all")]
-    total_clv = float(members.loc[members["segment_kind"] == "stage", "clv"].sum()) or 1.0
-    value = members.groupby(["segment_kind", "segment"])["clv"].sum() / total_clv
     out: list[dict[str, Any]] = []
     for (kind, label), seg in rows.groupby(["segment_kind", "entity_label"], sort=False):
         if int(seg["customers"].iloc[0]) < 10:
@@ -262,74 +272,105 @@ def segment_phrase(kind: str, label: str) -> str:
     return label
 
 
-def _entities(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+def _entities(con: duckdb.DuckDBPyConnection, level: str) -> tuple[str, int]:
+    """A SELECT of the level's entities (entity_id, entity_label) and how many there are."""
     if level == "customer":
-        sql = "SELECT customer_id AS entity_id, coalesce(name, customer_id) AS entity_label " \
-              "FROM customers"
+        table, key = "customers", "customer_id"
     else:
-        sql = "SELECT account_id AS entity_id, coalesce(name, account_id) AS entity_label " \
-              "FROM accounts"
-    return con.execute(sql).fetch_df()
+        table, key = "accounts", "account_id"
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    return (f"SELECT {key} AS entity_id, coalesce(name, {key}) AS entity_label FROM {table}",
+            int(count))
 
 
-def _lists(values: pd.Series) -> pd.Series:
-    """Lists (or arrays) of names as JSON text."""
-    return pd.Series([json.dumps([str(x) for x in v]) for v in values], index=values.index,
-                     dtype=object)
+def _coverage_query(parts: list[str]) -> str:
+    """The coverage table from the scratch tables of rows: COVERAGE_COLUMNS, in order."""
+    types = {"string": "VARCHAR", "float64": "DOUBLE", "int64": "BIGINT",
+             "datetime64[us]": "TIMESTAMP"}
+    lists = {"source_list": "s", "method_list": "m"}
+    columns = ", ".join(
+        f"CAST(to_json({lists[name]}) AS VARCHAR) AS {name}" if name in lists
+        else f"CAST({name} AS {types[dtype]}) AS {name}"
+        for name, dtype, _ in COVERAGE_COLUMNS)
+    return " UNION ALL ".join(f"SELECT {columns} FROM {part}" for part in parts)
 
 
-def _finish(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.assign(source_list=_lists(frame["s"]), method_list=_lists(frame["m"]))
-    out = frame.reindex(columns=[c for c, _, _ in COVERAGE_COLUMNS])
-    out["customers"] = out["customers"].fillna(1).astype("int64")
-    out["last_evidence"] = pd.to_datetime(out["last_evidence"]).astype("datetime64[us]")
-    return out
-
-
-def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | None = None,
-                   blind_spots: int = 12) -> Built:
-    """The `coverage` table (customers, accounts, segments, overall) and `blind_spots`."""
-    fw = framework or load_framework()
-    as_of = _as_of(con)
-    notes: list[str] = []
-    parts: list[pd.DataFrame] = []
-    customer_rows = pd.DataFrame()
-    for level in ("customer", "account"):
-        dims = fw.at(level)
-        entities = _entities(con, level)
-        if not dims or entities.empty:
-            continue
-        evidence, skipped = gather(con, dims, level)
-        if skipped and level == "customer":
-            notes.append("not yet answerable (run the stage that makes their inputs): "
-                         + ", ".join(skipped))
-        rows = _score(con, entities, evidence, dims, fw, as_of, level)
-        parts.append(rows)
-        if level == "customer":
-            customer_rows = rows
-    if customer_rows.empty:
-        empty = empty_frame(COVERAGE_COLUMNS)
-        return Built({"coverage": empty, "blind_spots": empty_frame(BLIND_SPOT_COLUMNS)},
-                     {"score": None}, ["there are no customers to know yet."])
-    members = _segments(con, fw)
-    segments = _segment_rows(con, customer_rows, members)
-    spots = _blind_spots(segments, members, fw.at("customer"), blind_spots)
-    coverage = _finish(pd.concat([*parts, segments], ignore_index=True))
+def _summary(con: duckdb.DuckDBPyConnection, customer_rows: str, account_rows: str | None,
+             members: str, segments: pd.DataFrame, spots: pd.DataFrame,
+             fw: Framework) -> dict[str, Any]:
+    row = con.execute(f"""
+        SELECT avg(c.score), sum(c.score * coalesce(v.clv, 0)), sum(coalesce(v.clv, 0)),
+               count(*)
+        FROM {customer_rows} c
+        LEFT JOIN (SELECT customer_id, clv FROM {members} WHERE segment_kind = 'stage') v
+               ON v.customer_id = c.entity_id
+        WHERE c.dimension = 'all'""").fetchall()[0]
+    mean, weighted_sum, weight, customers = row
+    accounts = 0
+    if account_rows:
+        accounts = int(con.execute(f"SELECT count(DISTINCT entity_id) FROM {account_rows}"
+                                   ).fetchall()[0][0])
     overall = segments[(segments["segment_kind"] == "all")].set_index("dimension")
-    clv = members[members["segment_kind"] == "stage"].set_index("customer_id")["clv"]
-    totals = customer_rows[customer_rows["dimension"] == "all"]
-    weights = totals["entity_id"].map(clv).fillna(0.0).to_numpy()
-    weighted = (float(np.average(totals["score"], weights=weights)) if weights.sum() > 0
-                else None)
-    summary = {
-        "score": round(100 * float(totals["score"].mean()), 1),
+    weighted = float(weighted_sum) / float(weight) if weight and float(weight) > 0 else None
+    return {
+        "score": round(100 * float(mean), 1),
         "value_weighted_score": None if weighted is None else round(100 * weighted, 1),
-        "customers": len(totals),
-        "accounts": int((coverage["level"] == "account").sum() and
-                        coverage.loc[coverage["level"] == "account", "entity_id"].nunique()),
+        "customers": int(customers),
+        "accounts": accounts,
         "known_share": {d: round(float(overall.loc[d, "answered"]), 3)
                         for d in overall.index if d != "all"},
         "blind_spots": spots["text"].head(5).tolist(),
         "framework": fw.path,
     }
-    return Built({"coverage": coverage, "blind_spots": spots}, summary, notes)
+
+
+def build_coverage(con: duckdb.DuckDBPyConnection, *, framework: Framework | None = None,
+                   blind_spots: int = 12) -> Built:
+    """The `coverage` table (customers, accounts, segments, overall) and `blind_spots`.
+
+    The rows per customer and per account are computed and kept in the store (scratch
+    tables, written out by the stage runner as `coverage`): only segments, the overall rows
+    and the summary come into Python, so memory stays flat as customers grow."""
+    fw = framework or load_framework()
+    as_of = _as_of(con)
+    notes: list[str] = []
+    scratch: list[str] = []
+    rows_of: dict[str, str] = {}
+    try:
+        for level in ("customer", "account"):
+            dims = fw.at(level)
+            entities, count = _entities(con, level)
+            if not dims or not count:
+                continue
+            evidence, skipped = evidence_query(con, dims, level)
+            if skipped and level == "customer":
+                notes.append("not yet answerable (run the stage that makes their inputs): "
+                             + ", ".join(skipped))
+            rows_of[level] = f"_cov_{level}_rows"
+            scratch.append(rows_of[level])
+            _score(con, entities, evidence, dims, fw, as_of, level, rows_of[level])
+        if "customer" not in rows_of:
+            empty = empty_frame(COVERAGE_COLUMNS)
+            _drop(con, scratch)
+            return Built({"coverage": empty, "blind_spots": empty_frame(BLIND_SPOT_COLUMNS)},
+                         {"score": None}, ["there are no customers to know yet."])
+        scratch += ["_cov_members", "_cov_segments"]
+        _members(con, fw, "_cov_members")
+        segments = _segment_rows(con, rows_of["customer"], "_cov_members", "_cov_segments")
+        value = _segment_values(con, "_cov_members")
+        spots = _blind_spots(segments, value, fw.at("customer"), blind_spots)
+        summary = _summary(con, rows_of["customer"], rows_of.get("account"), "_cov_members",
+                           segments, spots, fw)
+    except BaseException:
+        # In an aborted transaction the drops fail too; its rollback removes the tables.
+        with contextlib.suppress(duckdb.Error):
+            _drop(con, scratch)
+        raise
+    query = _coverage_query([*rows_of.values(), "_cov_segments"])
+    return Built({"blind_spots": spots}, summary, notes, queries={"coverage": query},
+                 scratch=scratch)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    for name in tables:
+        con.execute(f"DROP TABLE IF EXISTS {name}")

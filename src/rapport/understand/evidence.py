@@ -5,10 +5,9 @@ contacts, fields) plus that of the customers who belong to it."""
 
 from __future__ import annotations
 
-__all__ = ["EVIDENCE_FRAME", "gather", "statements_of"]
+__all__ = ["EVIDENCE_FRAME", "evidence_query", "statements_of"]
 
 import duckdb
-import pandas as pd
 
 from rapport.ingest.sqltools import ident, lit
 from rapport.schema import table_exists
@@ -166,10 +165,12 @@ def _rule_sql(con: duckdb.DuckDBPyConnection, rule: Evidence, level: str) -> str
     return None
 
 
-def gather(con: duckdb.DuckDBPyConnection, dimensions: tuple[Dimension, ...],
-           level: str) -> tuple[pd.DataFrame, list[str]]:
-    """All evidence for `dimensions` at `level`: columns EVIDENCE_FRAME, rows with n > 0.
-    Also the rules that could not run yet (their inputs are missing), in words."""
+def evidence_query(con: duckdb.DuckDBPyConnection, dimensions: tuple[Dimension, ...],
+                   level: str) -> tuple[str | None, list[str]]:
+    """A SELECT of all evidence for `dimensions` at `level` (columns EVIDENCE_FRAME, rows
+    with n > 0; None when no rule can run yet), and the rules that could not run yet (their
+    inputs are missing), in words. A query, not a frame: at a million customers the evidence
+    runs to tens of millions of rows, which stay in the store."""
     parts: list[str] = []
     skipped: list[str] = []
     for dim in dimensions:
@@ -178,12 +179,7 @@ def gather(con: duckdb.DuckDBPyConnection, dimensions: tuple[Dimension, ...],
             if sql is None:
                 skipped.append(f"{dim.name}: {rule.kind}")
                 continue
-            parts.append(f"SELECT entity_id, {lit(dim.name)} AS dimension, source, method, "
-                         f"ts, CAST(n AS DOUBLE) AS n FROM ({sql}) WHERE n > 0")
-    if not parts:
-        return pd.DataFrame(columns=list(EVIDENCE_FRAME)), skipped
-    frame = con.execute(" UNION ALL ".join(parts)).fetch_df()
-    frame["source"] = frame["source"].fillna("other")
-    return frame, skipped
-
-
+            parts.append(f"SELECT entity_id, {lit(dim.name)} AS dimension, "
+                         f"coalesce(source, 'other') AS source, method, CAST(ts AS TIMESTAMP) "
+                         f"AS ts, CAST(n AS DOUBLE) AS n FROM ({sql}) WHERE n > 0")
+    return (" UNION ALL ".join(parts) if parts else None), skipped

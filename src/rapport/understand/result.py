@@ -22,6 +22,12 @@ class Built:
     tables: dict[str, pd.DataFrame]
     summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    queries: dict[str, str] = field(default_factory=dict)
+    """Tables too large to bring into Python (a row per customer and dimension at a million
+    customers): name -> a SELECT on the part's connection, written by the runner like
+    `tables`. The SELECT may read the scratch tables below."""
+    scratch: list[str] = field(default_factory=list)
+    """Temporary tables the part made for its queries: dropped once they are written."""
 
 
 def empty_frame(columns: Columns) -> pd.DataFrame:
