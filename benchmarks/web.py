@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import socket
@@ -97,16 +98,27 @@ def _serve(path: Path, port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("rapport serve did not answer /health within 300 s")
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user and system) a process has used so far, or None without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _load(base: str, ids: list[str], clients: int, seconds: float, think: float,
-          seed: int) -> dict[str, Any]:
+          seed: int, server: int) -> dict[str, Any]:
     """`clients` logged-in clients for `seconds`: each asks for a random buyer's profile (80%)
     or the overview (20%), then waits an exponential pause with mean `think` seconds (0:
-    the next request at once)."""
+    the next request at once). Also measures the CPU time per request of the server (process
+    `server`) and of the clients (this process)."""
     timings: dict[str, list[float]] = {"profile": [], "overview": []}
     errors: list[str] = []
     sessions = [_login(base) for _ in range(clients)]
     for client in sessions:  # warm each server thread's connection and the caches
         client.get("/")
+    served_before, clients_before = _cpu_seconds(server), time.process_time()
     stop = time.perf_counter() + seconds
 
     def worker(n: int) -> None:
@@ -130,9 +142,15 @@ def _load(base: str, ids: list[str], clients: int, seconds: float, think: float,
         t.start()
     for t in threads:
         t.join()
+    served_after, clients_after = _cpu_seconds(server), time.process_time()
     total = sum(len(v) for v in timings.values())
+    per_request = {
+        "server_cpu_ms_per_request": None if served_before is None or served_after is None
+        else round(1000 * (served_after - served_before) / max(total, 1), 2),
+        "client_cpu_ms_per_request": round(1000 * (clients_after - clients_before)
+                                           / max(total, 1), 2)}
     return {"think_seconds": think, "errors": len(errors), "first_errors": errors[:3],
-            "requests_per_second": round(total / seconds, 1),
+            "requests_per_second": round(total / seconds, 1), **per_request,
             "profile": _percentiles(timings["profile"]),
             "overview": _percentiles(timings["overview"])}
 
@@ -157,8 +175,8 @@ def run(customers: int, clients: int, seconds: float, seed: int, voice: bool,
         port = _free_port()
         server = _serve(path, port)
         try:
-            phases = [_load(f"http://127.0.0.1:{port}", ids, clients, seconds, think, seed)
-                      for think in thinks]
+            phases = [_load(f"http://127.0.0.1:{port}", ids, clients, seconds, think, seed,
+                            server.pid) for think in thinks]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -199,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     for phase in result["phases"]:
         pause = (f"pauses of {phase['think_seconds']:g} s on average between requests"
                  if phase["think_seconds"] else "requests back to back")
-        print(f" {pause}: {phase['requests_per_second']} requests/s, errors {phase['errors']}")
+        print(f" {pause}: {phase['requests_per_second']} requests/s, errors {phase['errors']}; "
+              f"CPU per request: server {phase['server_cpu_ms_per_request']} ms, clients "
+              f"{phase['client_cpu_ms_per_request']} ms")
         for page, goal in (("profile", 50), ("overview", 200)):
             r = phase[page]
             if r["requests"]:

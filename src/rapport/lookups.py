@@ -33,6 +33,7 @@ LOOKUPS: tuple[tuple[str, str], ...] = (
     ("statement_facets", "statement_id"),
     ("statement_themes", "statement_id"),
     ("feedback_voice", "customer_id"),
+    ("profile_parts", "customer_id"),
 )
 
 

@@ -358,6 +358,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
         skips the voice stage.
         """
         from rapport.behavior.analysis import analyze_behavior
+        from rapport.understand.profile_parts import build_profile_parts, drop_profile_parts
 
         self._writable()
         counts = self._con.execute(
@@ -371,6 +372,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
                 "`rapport ingest FILE transactions` or `rapport ingest FILE feedback`."
             )
         result: dict[str, Any] = {}
+        drop_profile_parts(self._con)  # stale until rebuilt below (see its module)
         if n_tx:
             run = analyze_behavior(self._con, observation_end=as_of, engine=engine,
                                    spark=spark, progress=progress)
@@ -387,7 +389,8 @@ class Workspace(UnderstandingMethods, AccessMethods):
 
             result["understand"] = analyze_understanding(self._con, progress).as_dict()
         if progress is not None:
-            progress("lookup indexes")
+            progress("profile parts and lookup indexes")
+        build_profile_parts(self._con)
         build_lookups(self._con)
         return result
 

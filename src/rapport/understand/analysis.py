@@ -158,6 +158,7 @@ def tables_markdown() -> str:
     from .flows import FLOW_COLUMNS
     from .personas import CUSTOMER_PERSONAS_COLUMNS, PERSONAS_COLUMNS
     from .plans import PLAN_COLUMNS
+    from .profile_parts import PROFILE_PARTS_COLUMNS
     from .say_do_delivery import ORDER_OUTCOMES_COLUMNS
     from .say_do_rows import SAY_DO_COLUMNS
     from .trends import TREND_COLUMNS
@@ -180,6 +181,11 @@ def tables_markdown() -> str:
          "the last `understand.flow_days` days (the overview's flows).", FLOW_COLUMNS),
         ("research_plans", "Research plans for everyone, high-value customers, each persona "
          "and the 200 accounts that spend most.", PLAN_COLUMNS),
+        ("profile_parts", "Each customer's rows of the derived tables, gathered by `analyze` "
+         "after every stage so that a profile page reads one row instead of nine tables. A "
+         "part's column exists only once its tables are built; an analysis drops the table "
+         "first, and profiles read the tables themselves until it is rebuilt.",
+         PROFILE_PARTS_COLUMNS),
     ]
     lines = sections_markdown("Derived tables of the understanding stage", sections)
     lines += ["## `understand_runs`", "", "One row per run of the understanding stage: "

@@ -12,7 +12,6 @@ from __future__ import annotations
 __all__ = ["customer_profile"]
 
 import json
-import math
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -23,43 +22,13 @@ from rapport import settings
 from rapport.errors import ConfigError
 
 from .knowledge import Framework, load_framework
+from .profile_parts import Parts, read_parts
+from .rows import day as _day
+from .rows import rows as _rows
+from .rows import rows_if_built as _rows_if_built
 
 _FACET_ORDER = ("job", "value", "pain", "hope", "fear", "perception", "competitor",
                 "suggestion", "praise", "intent")
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Rows as dicts, NaN as None (plain tuples: a DataFrame costs milliseconds a query)."""
-    result = con.execute(sql, params)
-    names = [d[0] for d in result.description or ()]
-    return [{k: (None if _is_na(v) else v) for k, v in zip(names, row, strict=True)}
-            for row in result.fetchall()]
-
-
-def _rows_if_built(con: duckdb.DuckDBPyConnection, sql: str,
-                   params: list[Any]) -> list[dict[str, Any]] | None:
-    """`_rows`, or None when a table the query reads has not been built yet (cheaper than
-    asking the catalog first, which costs a query of its own)."""
-    try:
-        return _rows(con, sql, params)
-    except duckdb.CatalogException as exc:
-        if "does not exist" in str(exc):
-            return None
-        raise
-
-
-def _is_na(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _ordered(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
-    """Rows sorted by `keys` as ORDER BY would (missing values last). A few rows sort in
-    Python for nothing, while an ORDER BY costs about a millisecond a query."""
-    return sorted(rows, key=lambda r: [(r[k] is None, r[k]) for k in keys])
-
-
-def _day(value: Any) -> str | None:
-    return None if value is None or _is_na(value) else str(value)[:10]
 
 
 def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
@@ -137,12 +106,10 @@ def _path(purchases: list[dict[str, Any]], created: Any,
     return path
 
 
-def _behaviour(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[str, Any]],
+def _behaviour(b: dict[str, Any] | None, purchases: list[dict[str, Any]],
                created: Any) -> dict[str, Any] | None:
-    rows = _rows_if_built(con, "SELECT * FROM customer_behavior WHERE customer_id = ?", [cid])
-    if not rows:
+    if b is None:
         return None
-    b = rows[0]
     for key in ("first_purchase", "last_purchase", "observation_end"):
         b[key] = _day(b.get(key))
     b["top_products"] = _top_products(purchases)
@@ -151,55 +118,36 @@ def _behaviour(con: duckdb.DuckDBPyConnection, cid: str, purchases: list[dict[st
     return b
 
 
-def _in(ids: list[Any]) -> str:
-    return ", ".join("?" * len(ids))
+def _theme_labels(con: duckdb.DuckDBPyConnection,
+                  statements: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The top-level themes of their statements, most statements first."""
+    counts: dict[Any, int] = {}
+    for s in statements or ():
+        for theme in s["themes"]:
+            counts[theme] = counts.get(theme, 0) + 1
+    if not counts:
+        return []
+    keys = list(counts)
+    labels = con.execute(f"SELECT theme_id, label FROM themes WHERE level = 1 AND "
+                         f"theme_id IN ({', '.join('?' * len(keys))})", keys).fetchall()
+    return sorted(({"theme_id": t, "label": label, "statements": counts[t]}
+                   for t, label in labels), key=lambda r: (-r["statements"], r["label"]))
 
 
-def _voice(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
-    """Their words: each table read by the customer's id or their statements' ids, so every
-    read goes through a lookup index (a join would scan the big side)."""
-    statements = _rows_if_built(
-        con, "SELECT statement_id, feedback_id, CAST(ts AS DATE) AS day, text, "
-             "round(sentiment, 2) AS sentiment, sentiment_label FROM statements "
-             "WHERE customer_id = ?", [cid])
+def _voice(parts: Parts) -> dict[str, Any] | None:
+    """Their words by facet, their feedback over time and their themes."""
+    statements = parts["statements"]
     if statements is None:
         return None
-    statements = _ordered(statements, "day", "statement_id")
-    ids = [s["statement_id"] for s in statements]
-    written = {r[0]: (r[1], r[2]) for r in con.execute(
-        "SELECT feedback_id, kind, channel FROM feedback WHERE customer_id = ?",
-        [cid]).fetchall()}
-    facets: dict[Any, list[str]] = {}
-    theme_ids: dict[Any, int] = {}
-    if ids:
-        for sid, facet in con.execute(f"SELECT statement_id, facet FROM statement_facets "
-                                      f"WHERE statement_id IN ({_in(ids)})", ids).fetchall():
-            facets.setdefault(sid, []).append(facet)
-        for names in facets.values():
-            names.sort()
-        for r in _rows_if_built(con, f"SELECT theme_id FROM statement_themes WHERE "
-                                     f"statement_id IN ({_in(ids)})", ids) or []:
-            theme_ids[r["theme_id"]] = theme_ids.get(r["theme_id"], 0) + 1
     for s in statements:
         s["day"] = _day(s["day"])
-        s["kind"], s["channel"] = written.get(s["feedback_id"], (None, None))
-        s["facets"] = facets.get(s["statement_id"], [])
+        del s["themes"]
     by_facet = {f: [s for s in statements if f in s["facets"]] for f in _FACET_ORDER}
-    feedback = _rows_if_built(
-        con, "SELECT feedback_id, ts, kind, rating, rating_scale, "
-             "round(sentiment, 2) AS sentiment, sentiment_label, status FROM feedback_voice "
-             "WHERE customer_id = ?", [cid]) or []
-    feedback = [{"feedback_id": f.pop("feedback_id"), "day": _day(f.pop("ts")), **f}
-                for f in _ordered(feedback, "ts")]
-    themes = []
-    if theme_ids:
-        keys = list(theme_ids)
-        labels = con.execute(f"SELECT theme_id, label FROM themes WHERE level = 1 AND "
-                             f"theme_id IN ({_in(keys)})", keys).fetchall()
-        themes = sorted(({"theme_id": t, "label": label, "statements": theme_ids[t]}
-                         for t, label in labels), key=lambda r: (-r["statements"], r["label"]))
+    feedback = parts["feedback"]
+    for f in feedback:
+        f["day"] = _day(f["day"])
     return {"statements": len(statements), "by_facet": by_facet, "feedback": feedback,
-            "themes": themes}
+            "themes": parts["themes"]}
 
 
 def _intents(voice: dict[str, Any], purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -215,39 +163,27 @@ def _intents(voice: dict[str, Any], purchases: list[dict[str, Any]]) -> list[dic
     return intents
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, cid: str,
+def _coverage(rows: list[dict[str, Any]] | None,
               fw: Framework) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    found = _rows_if_built(
-        con, "SELECT level, dimension, dimension_group, round(score, 3) AS score, evidence, "
-             "sources, source_list, last_evidence, round(freshness, 3) AS freshness "
-             "FROM coverage WHERE entity_id = ?", [cid])  # the id alone: the index serves it
-    if found is None:
+    if rows is None:
         return None, []
-    rows = [r for r in found if r.pop("level") == "customer"]
     total = next((r for r in rows if r["dimension"] == "all"), None)
     dims = [r for r in rows if r["dimension"] != "all"]
     for r in dims:
         r["label"] = fw.get(r["dimension"]).label
         r["sources"] = json.loads(r.pop("source_list") or "[]")
         r["last_evidence"] = _day(r["last_evidence"])
-    dims.sort(key=lambda r: -fw.get(r["dimension"]).weight * (1 - r["score"]))
+    place = {d.name: i for i, d in enumerate(fw.dimensions)}
+    dims.sort(key=lambda r: place[r["dimension"]])  # the framework's order
     questions = [{"dimension": r["dimension"], "label": r["label"],
                   "question": fw.get(r["dimension"]).interview[0]}
-                 for r in dims if r["score"] < 0.5 and fw.get(r["dimension"]).interview][:4]
-    return {"score": None if total is None else total["score"],
-            "dimensions": sorted(dims, key=lambda r: [d.name for d in fw.dimensions].index(
-                r["dimension"]))}, questions
+                 for r in sorted(dims, key=lambda r: -fw.get(r["dimension"]).weight *
+                                 (1 - r["score"]))  # the biggest gaps; ties in that order
+                 if r["score"] < 0.5 and fw.get(r["dimension"]).interview][:4]
+    return {"score": None if total is None else total["score"], "dimensions": dims}, questions
 
 
-def _persona(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any] | None:
-    rows = _rows_if_built(con, "SELECT persona_id, persona, round(confidence, 3) AS confidence "
-                               "FROM customer_personas WHERE customer_id = ?", [cid])
-    return rows[0] if rows else None
-
-
-def _say_do(con: duckdb.DuckDBPyConnection, cid: str) -> list[dict[str, Any]]:
-    rows = _ordered(_rows_if_built(con, "SELECT * FROM say_do WHERE customer_id = ?",
-                                   [cid]) or [], "said_at")
+def _say_do(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in rows:
         r["said_at"] = _day(r.get("said_at"))
     return rows
@@ -304,33 +240,27 @@ def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str, *,
                      framework: Framework | None = None,
                      beside: Beside | None = None) -> dict[str, Any]:
     """Everything Rapport knows about one customer (see the module). With `beside` (which
-    runs a function on another thread with a connection of its own), what they said and
-    their persona, say-vs-do and coverage are read on two helper threads while this thread
-    reads the rest. Tables not built yet read as nothing (call it outside an explicit
+    runs a function on another thread with a connection of its own), the derived parts
+    (`rapport.understand.profile_parts`) are read on a helper thread while this thread reads
+    identity and purchases. Tables not built yet read as nothing (call it outside an explicit
     transaction: a missing table is found by the failed read)."""
     fw = framework or load_framework()
-    profile: dict[str, Any] = {"customer_id": customer_id}
-    def words(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        return {"voice": _voice(c, customer_id)}
 
-    def standing(c: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        cov, questions = _coverage(c, customer_id, fw)
-        return {"persona": _persona(c, customer_id),
-                "say_do": _say_do(c, customer_id), "coverage": cov,
-                "next_questions": questions}
+    def derived(c: duckdb.DuckDBPyConnection) -> Parts:
+        parts = read_parts(c, customer_id)
+        parts["themes"] = _theme_labels(c, parts["statements"])
+        return parts
 
-    parts = [words, standing]
-    later: list[Future[Any] | None] = ([beside(part) for part in parts] if beside is not None
-                                       else [None] * len(parts))
-    profile["identity"] = _identity(con, customer_id)
+    later = beside(derived) if beside is not None else None
+    identity = _identity(con, customer_id)
     purchases = _purchases(con, customer_id)
-    profile["behaviour"] = _behaviour(con, customer_id, purchases,
-                                      profile["identity"]["created_at"])
-    found: dict[str, Any] = {}
-    for part, future in zip(parts, later, strict=True):
-        found.update(future.result() if future is not None else part(con))
-    for key in ("persona", "voice", "say_do", "coverage", "next_questions"):  # in this order
-        profile[key] = found[key]
+    parts = later.result() if later is not None else derived(con)
+    cov, questions = _coverage(parts["coverage"], fw)
+    profile: dict[str, Any] = {
+        "customer_id": customer_id, "identity": identity,
+        "behaviour": _behaviour(parts["behaviour"], purchases, identity["created_at"]),
+        "persona": parts["persona"], "voice": _voice(parts),
+        "say_do": _say_do(parts["say_do"]), "coverage": cov, "next_questions": questions}
     if profile["voice"] is not None:
         profile["voice"]["intents"] = _intents(profile["voice"], purchases)
     profile["story"] = _story(profile)
