@@ -88,3 +88,32 @@ def test_sampled_fit_covers_every_row(banking77: tuple[pd.DataFrame, np.ndarray]
     assert len(model.labels_) == len(banking77[1])
     truth = banking77[0]["category"].to_numpy()
     assert normalized_mutual_info_score(truth, model.labels_) >= 0.7
+
+
+def test_sampled_fit_finds_subthemes_in_the_sample_and_extends_them(
+    banking77: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    """Beyond max_fit rows, sub-themes come from the sample (bounded time); the other rows
+    join the nearest sub-theme centre of their theme."""
+    X = banking77[1]
+    model = ThemeModel(max_fit=4000, subtheme_min_size=40).fit(X)
+    sample = np.sort(np.random.default_rng(model.seed).choice(len(X), 4000, replace=False))
+    outside = np.setdiff1d(np.arange(len(X)), sample)
+    split = [t for t in range(model.n_themes_) if (model.sublabels_[model.labels_ == t] >= 0).any()]
+    assert len(split) >= 3
+    for t in range(model.n_themes_):
+        subs = model.sublabels_[model.labels_ == t]
+        assert (subs >= 0).all() if t in split else (subs < 0).all()
+    assert (model.sublabels_[model.labels_ < 0] < 0).all()
+    Z = model._prepare(X)
+    agree = []
+    for t in split:
+        fitted = sample[model.labels_[sample] == t]
+        centres = model._centres(Z[fitted], model.sublabels_[fitted])
+        # The sub-theme centres stand for their sub-themes: most fitted rows are nearest
+        # their own sub-theme's centre ...
+        agree.append((np.argmax(Z[fitted] @ centres.T, axis=1) == model.sublabels_[fitted]).mean())
+        # ... and every other row of the theme is given the nearest one.
+        rows = outside[model.labels_[outside] == t]
+        assert (np.argmax(Z[rows] @ centres.T, axis=1) == model.sublabels_[rows]).all()
+    assert float(np.mean(agree)) >= 0.8, agree

@@ -69,7 +69,9 @@ class ThemeModel:
 
     After `fit(X)`: `labels_` (theme per row, -1 for rows in groups smaller than
     `min_size`), `sublabels_` (sub-theme per row within its theme, -1 where the theme was not
-    split), `n_themes_`. Rows beyond `max_fit` are assigned to the nearest theme centre.
+    split), `n_themes_`. Beyond `max_fit` rows, themes and sub-themes are found in a sample of
+    `max_fit` rows, and the other rows join the nearest theme centre, then the nearest of its
+    sub-theme centres: the time stays bounded however many statements there are.
     """
 
     def __init__(
@@ -114,13 +116,16 @@ class ThemeModel:
             raw, _ = leiden(idx, sim, self.effective_resolution(len(Z)), self.seed)
             labels = self._renumber(raw)
         self.centres_ = self._centres(Z, labels)
-        if sample is not None:
-            full = self._nearest(self._prepare(X))
+        sub = self._subthemes(Z, labels)
+        if sample is not None:  # the other rows join the nearest theme, then sub-theme
+            everything = self._prepare(X)
+            full = self._nearest(everything)
             full[sample] = labels
-            labels = full
-            Z = self._prepare(X)
+            full_sub = self._nearest_subthemes(everything, full, Z, labels, sub)
+            full_sub[sample] = sub
+            labels, sub = full, full_sub
         self.labels_ = labels
-        self.sublabels_ = self._subthemes(Z, labels)
+        self.sublabels_ = sub
         self.n_themes_ = int(labels.max() + 1) if (labels >= 0).any() else 0
         return self
 
@@ -152,6 +157,20 @@ class ThemeModel:
         if not len(self.centres_):
             return np.full(len(Z), -1, dtype=np.int64)
         return np.asarray(np.argmax(Z @ self.centres_.T, axis=1), dtype=np.int64)
+
+    def _nearest_subthemes(self, Z: np.ndarray, labels: np.ndarray, fitted: np.ndarray,
+                           fitted_labels: np.ndarray, fitted_sub: np.ndarray) -> np.ndarray:
+        """The sub-theme of each row of `Z` (themes `labels`): the nearest centre among the
+        sub-themes found in its theme's fitted rows; -1 where that theme was not split."""
+        sub = np.full(len(Z), -1, dtype=np.int64)
+        for t in range(int(labels.max() + 1) if (labels >= 0).any() else 0):
+            mine = fitted_labels == t
+            if not (fitted_sub[mine] >= 0).any():
+                continue
+            centres = self._centres(fitted[mine], fitted_sub[mine])
+            rows = np.flatnonzero(labels == t)
+            sub[rows] = np.argmax(Z[rows] @ centres.T, axis=1)
+        return sub
 
     def _subthemes(self, Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
         sub = np.full(len(Z), -1, dtype=np.int64)
