@@ -6,6 +6,9 @@ from __future__ import annotations
 
 __all__ = ["ThemeModel", "knn_graph", "leiden"]
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -14,52 +17,77 @@ from rapport.errors import ConfigError, NotFittedError
 
 
 def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """The `k` most similar rows of each row (cosine on normalised rows): (neighbours, sims)."""
+    """The `k` most similar rows of each row (cosine on normalised rows): (neighbours, sims),
+    most similar first. Similarities come a block of rows at a time; torch's top-k picks the
+    neighbours (about 20 times faster than NumPy's argpartition over 30,000 columns; a
+    symmetric version that multiplies each pair of blocks once was no faster here)."""
+    torch = _torch()
     n = len(vectors)
     k = max(1, min(k, n - 1))
     idx = np.empty((n, k), dtype=np.int64)
     sim = np.empty((n, k), dtype=np.float32)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     for start in range(0, n, block):
         stop = min(start + block, n)
         s = vectors[start:stop] @ vectors.T
         s[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        part = np.argpartition(-s, k - 1, axis=1)[:, :k]
-        idx[start:stop] = part
-        sim[start:stop] = np.take_along_axis(s, part, axis=1)
+        values, chosen = torch.topk(torch.from_numpy(s), k, dim=1)
+        idx[start:stop] = chosen.numpy()
+        sim[start:stop] = values.numpy()
     return idx, sim
 
 
-def _igraph() -> tuple[Any, Any]:
+def _torch() -> Any:
     try:
-        import igraph
-        import leidenalg
+        import torch
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigError(
-            "theme discovery needs igraph and leidenalg; install the voice extra: "
-            "pip install 'rapport[voice]'."
+            "theme discovery needs torch; install the voice extra: pip install 'rapport[voice]'."
         ) from exc
-    return igraph, leidenalg
+    return torch
+
+
+def _igraph() -> Any:
+    try:
+        import igraph
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigError(
+            "theme discovery needs igraph; install the voice extra: pip install 'rapport[voice]'."
+        ) from exc
+    return igraph
+
+
+@contextmanager
+def _seeded(ig: Any, seed: int) -> Iterator[None]:
+    """igraph draws from Python's `random` module: give it a generator of its own, seeded,
+    for the duration (the module's global state is left alone)."""
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        yield
+    finally:
+        ig.set_random_number_generator(random)
 
 
 def leiden(
     idx: np.ndarray, sim: np.ndarray, resolution: float, seed: int, iterations: int = 2
 ) -> tuple[np.ndarray, float]:
-    """Communities of the neighbour graph (edge weight: cosine similarity, at least 1e-6) and
-    the partition's modularity at resolution 1."""
-    ig, la = _igraph()
+    """Communities of the neighbour graph (edge weight: cosine similarity, at least 1e-6),
+    by igraph's Leiden on modularity at `resolution` (the configuration model; about ten
+    times faster than the leidenalg package with the same modularity), and the partition's
+    modularity at resolution 1."""
+    ig = _igraph()
     n, k = idx.shape
     edges = np.column_stack([np.repeat(np.arange(n), k), idx.ravel()])
-    graph = ig.Graph(n=n, edges=edges.tolist(), directed=False)
-    graph.es["weight"] = np.clip(sim.ravel().astype(np.float64), 1e-6, None).tolist()
+    graph = ig.Graph(n=n, edges=edges, directed=False)
+    graph.es["weight"] = np.clip(sim.ravel().astype(np.float64), 1e-6, None)
     graph = graph.simplify(combine_edges="max")
-    part = la.find_partition(
-        graph,
-        la.RBConfigurationVertexPartition,
-        weights="weight",
-        resolution_parameter=resolution,
-        seed=seed,
-        n_iterations=iterations,
-    )
+    with _seeded(ig, seed):
+        part = graph.community_leiden(
+            objective_function="modularity",
+            weights="weight",
+            resolution=resolution,
+            n_iterations=iterations,
+        )
     membership = np.asarray(part.membership, dtype=np.int64)
     return membership, float(graph.modularity(part.membership, weights="weight"))
 
