@@ -219,6 +219,28 @@ def test_aspects_across_sentences() -> None:
         assert 0 <= opinion.start < opinion.end <= len(text)
 
 
+def test_aspects_from_a_known_lexical_score_are_the_same(reviews: pd.DataFrame) -> None:
+    """The pipeline passes each statement's lexical score (computed once for scoring); the
+    opinions must be those computed from the words alone."""
+    scorer = SentimentScorer().fit()
+    texts = [t for t in reviews["Review Text"].dropna().astype(str).head(400)]
+    statements = [s for t in texts for s in t.split(". ")] + ["love the fabric but it runs small"]
+    lexical = scorer.lexical_scores(statements)
+    assert np.array_equal(scorer.score(statements, lexical=lexical), scorer.score(statements))
+    known = [aspect_sentiments(s, float(v)) for s, v in zip(statements, lexical, strict=True)]
+    assert known == [aspect_sentiments(s) for s in statements]
+    assert sum(map(len, known)) > 200
+    # A score that is not the text's own is used as given when the text is one clause ...
+    assert {o.score for o in aspect_sentiments("the fabric is lovely", -0.5)} == {-0.5}
+    # ... and ignored for the clauses of a longer text.
+    mixed = {o.aspect: o.score for o in aspect_sentiments("love the fabric but it runs small", 0.0)}
+    assert mixed["fabric"] > NEUTRAL_BAND and mixed["fit"] < -NEUTRAL_BAND
+    with pytest.raises(InputError, match="2 lexical scores for 1 texts"):
+        scorer.score(["one"], lexical=np.zeros(2))
+    with pytest.raises(InputError, match="not one string"):
+        scorer.lexical_scores("a single string")
+
+
 def test_no_aspects_without_opinion() -> None:
     assert aspect_sentiments("I ordered the dress in blue.") == []
     assert aspect_sentiments("") == []

@@ -161,7 +161,8 @@ def voice_frames(
     scorer = SentimentScorer().fit()
     if texts and chosen.name in HEAD_ENCODERS:  # a head on the embeddings, trained once a process
         scorer.fit_head(lambda batch: embed_cached(con, chosen, batch)[0], chosen.name)
-    scores = scorer.score(texts, vectors) if texts else np.zeros(0)
+    lexical = scorer.lexical_scores(texts)
+    scores = scorer.score(texts, vectors, lexical=lexical) if texts else np.zeros(0)
     statements["sentiment"] = np.asarray(scores, dtype=float)
     statements["sentiment_label"] = scorer.labels(statements["sentiment"].to_numpy())
     aspect_rows = [
@@ -172,8 +173,8 @@ def voice_frames(
             "start": int(a.start),
             "end": int(a.end),
         }
-        for sid, text in zip(statements["statement_id"], texts, strict=True)
-        for a in aspect_sentiments(text)
+        for sid, text, lex in zip(statements["statement_id"], texts, lexical, strict=True)
+        for a in aspect_sentiments(text, float(lex))
     ]
     aspects = pd.DataFrame(
         aspect_rows, columns=["statement_id", "aspect", "sentiment", "start", "end"]

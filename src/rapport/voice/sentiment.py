@@ -396,12 +396,25 @@ class SentimentScorer:
         )
         return valence / np.sqrt(valence * valence + _ALPHA)
 
-    def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+    def lexical_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Sentiment per text from the words alone (the lexicon), float64 in -1..1."""
+        if isinstance(texts, str):
+            raise InputError("lexical_scores() takes a sequence of texts, not one string")
+        return self._lexical(texts, self._fitted())
+
+    def score(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        *,
+        lexical: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Sentiment per text, float64 in -1..1.
 
         With `embeddings` (one L2-normalised row per text) as wide as a head trained by `fit`,
         the head scores them; otherwise the words alone do. Either way `labels` reads the
-        scores with the same neutral band.
+        scores with the same neutral band. `lexical`: the texts' `lexical_scores`, if the
+        caller has them already.
         """
         lexicon = self._fitted()
         if isinstance(texts, str):
@@ -410,7 +423,11 @@ class SentimentScorer:
             raise InputError(
                 f"got {len(embeddings)} embedding rows for {len(texts)} texts: pass one per text"
             )
-        lexical = self._lexical(texts, lexicon)
+        if lexical is not None and len(lexical) != len(texts):
+            raise InputError(
+                f"got {len(lexical)} lexical scores for {len(texts)} texts: pass one per text"
+            )
+        lexical = self._lexical(texts, lexicon) if lexical is None else lexical
         heads: dict[int, SentimentHead] = getattr(self, "heads_", {})
         if embeddings is None or not heads or not len(texts):
             return lexical
@@ -452,18 +469,27 @@ def sentiment_label(score: float) -> str:
     return "neutral"
 
 
-def aspect_sentiments(text: str) -> list[AspectOpinion]:
+def aspect_sentiments(text: str, lexical: float | None = None) -> list[AspectOpinion]:
     """What `text` says about each aspect it names, one opinion per aspect and clause.
 
     "love the fabric but it runs small" gives fabric (positive) and fit (negative). An aspect
     takes the sentiment of the clause it sits in; clauses without sentiment give no opinion.
+    `lexical`: the text's own lexical score (`SentimentScorer.lexical_scores`), if known,
+    used when the text is one clause.
     """
+    if not find_aspects(text):  # clauses are parts of the text: no aspect in it, none in them
+        return []
     lexicon = _default()._fitted()
     opinions = []
-    for clause in split_statements(text):
-        score = _squash(_valence(clause.text, lexicon))
+    clauses = split_statements(text)
+    for clause in clauses:
+        found = find_aspects(clause.text)
+        if not found:
+            continue
+        whole = lexical is not None and len(clauses) == 1 and clause.text == text
+        score = float(lexical) if whole else _squash(_valence(clause.text, lexicon))
         if abs(score) < NEUTRAL_BAND:
             continue
-        for aspect, start, end in find_aspects(clause.text):
+        for aspect, start, end in found:
             opinions.append(AspectOpinion(aspect, score, clause.start + start, clause.start + end))
     return opinions
