@@ -486,8 +486,10 @@ def aspect_sentiments(text: str, lexical: float | None = None) -> list[AspectOpi
         found = find_aspects(clause.text)
         if not found:
             continue
-        whole = lexical is not None and len(clauses) == 1 and clause.text == text
-        score = float(lexical) if whole else _squash(_valence(clause.text, lexicon))
+        if lexical is not None and len(clauses) == 1 and clause.text == text:
+            score = float(lexical)
+        else:
+            score = _squash(_valence(clause.text, lexicon))
         if abs(score) < NEUTRAL_BAND:
             continue
         for aspect, start, end in found:
