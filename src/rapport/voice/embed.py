@@ -106,6 +106,9 @@ class StaticEmbedder:
 
     name = FAST_MODEL
     dim = 256
+    # Texts per call from `embed_cached`: model2vec encodes in two processes from 10,000 texts
+    # (reviews: 4.1 s for 110,000 sentences in chunks of 16,384 against 5.8 s in 4,096).
+    chunk = 16384
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = folder
@@ -172,11 +175,14 @@ def embed_cached(
     embedder: Embedder,
     texts: Sequence[str],
     *,
-    batch: int = 4096,
+    batch: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts` (rows in order), embedding only texts the store has not seen with
-    this model; returns the matrix and how many texts were newly embedded."""
+    this model; returns the matrix and how many texts were newly embedded. New texts go to the
+    encoder `batch` at a time (default: the embedder's `chunk`, else 4,096), each batch
+    written to the cache and reported to `progress`."""
+    batch = batch or int(getattr(embedder, "chunk", 4096))
     con.execute(_CACHE_DDL)
     hashes = [text_hash(t) for t in texts]
     unique: dict[str, int] = {}
