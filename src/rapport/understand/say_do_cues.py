@@ -37,8 +37,11 @@ _NEGATION_WINDOW = 3
 
 def normalise(text: str) -> str:
     """Lower case, no accents or apostrophes, words separated by single spaces."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    if text.isascii():  # nothing to fold (most feedback): skip the per-character pass
+        plain = text.lower()
+    else:
+        folded = unicodedata.normalize("NFKD", text.lower())
+        plain = "".join(c for c in folded if not unicodedata.combining(c))
     plain = plain.replace("'", "").replace("’", "")
     return " ".join(_WORD.findall(plain))
 
@@ -66,6 +69,7 @@ class CueSet:
     _by_word: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
     _by_prefix: list[tuple[str, int]] = field(default_factory=list, init=False, repr=False)
     _patterns: list[re.Pattern[str]] = field(default_factory=list, init=False, repr=False)
+    _seen: dict[str, list[int]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # index the cues by their first word, so each word of a text tries only its own cues
@@ -80,9 +84,15 @@ class CueSet:
                 self._by_word.setdefault(normalise(first), []).append(i)
 
     def _candidates(self, word: str) -> list[int]:
+        known = self._seen.get(word)  # words repeat: each is looked up once per cue set
+        if known is not None:
+            return known
         found = self._by_word.get(word, []) + [i for p, i in self._by_prefix
                                                if word.startswith(p)]
-        return sorted(found)  # longest cue first, as `cues` is ordered
+        ordered = sorted(found)  # longest cue first, as `cues` is ordered
+        if len(self._seen) < 200_000:
+            self._seen[word] = ordered
+        return ordered
 
     def match(self, text: str | None) -> dict[str, list[str]]:
         """Group -> the cue words found in `text`, in order (empty when none)."""
