@@ -23,7 +23,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -346,7 +346,7 @@ def _row(row: Row, st_of: list[Row], keeps: dict[str, str],
     wanted = {"promoter_lapsed": row["return_statement"] if pd.notna(row["return_statement"])
               else row["recommend_statement"], "intent_unfulfilled": row["return_statement"],
               "said_leaving_stays": row["leave_statement"]}.get(t)
-    high = float(row["r01"]) >= 0.5 if pd.notna(row["r01"]) else False
+    high: bool = float(row["r01"]) >= 0.5 if pd.notna(row["r01"]) else False
     most = "negative" if t in _NEGATIVE or (t == "rating_text_mismatch" and high) else "positive"
     chosen = _pick(st_of, wanted, most)
     words = quote(chosen["text"]) if chosen is not None else None
@@ -377,6 +377,10 @@ def _row(row: Row, st_of: list[Row], keeps: dict[str, str],
     }
 
 
+def _records(frame: pd.DataFrame) -> list[Row]:
+    return cast(list[Row], frame.to_dict("records"))  # the columns are text
+
+
 def render_rows(df: pd.DataFrame, st: pd.DataFrame, keeps: dict[str, str], r: Rules,
                 end: pd.Timestamp | None) -> pd.DataFrame:
     """One `say_do` row per classified feedback row and per rating-text mismatch."""
@@ -387,10 +391,10 @@ def render_rows(df: pd.DataFrame, st: pd.DataFrame, keeps: dict[str, str], r: Ru
     # Plain dictionaries, not a Series per row and a DataFrame per feedback row: the same
     # rules at a fraction of the cost (hundreds of thousands of rows at a million customers).
     by_feedback: dict[str, list[Row]] = {}
-    for statement in mine.to_dict("records"):
+    for statement in _records(mine):
         by_feedback.setdefault(str(statement["feedback_id"]), []).append(statement)
     rows: list[dict[str, Any]] = []
-    for row in picked.to_dict("records"):
+    for row in _records(picked):
         st_of = by_feedback.get(str(row["feedback_id"]), [])
         if row["type"]:
             rows.append(_row(row, st_of, keeps, r))
