@@ -16,6 +16,7 @@ from rapport.errors import ConfigError
 from rapport.schema import table_exists
 from rapport.understand.analysis import _write_queries
 from rapport.understand.coverage import _score, build_coverage
+from rapport.understand.evidence import statements_of
 from rapport.understand.knowledge import default_text, load_framework
 
 
@@ -103,6 +104,30 @@ def test_score_follows_the_documented_formula() -> None:
     expected = sum(rows.loc[("a", d), "score"] * w for d, w in weights.items()) / sum(
         weights.values())
     assert rows.loc[("a", "all"), "score"] == pytest.approx(expected)
+
+
+def test_an_accounts_statements_are_its_own_and_its_members(demo_store: DemoStore) -> None:
+    """statements_of('account'): statements filed under the account or said by one of its
+    members (customers of the account, contacts linked to a customer), each once per
+    account, written as two equi-joins; checked against a direct reading in Python."""
+    con = demo_store.ws._con
+    got = set(con.execute(f"SELECT entity_id, statement_id FROM ({statements_of('account')})"
+                          ).fetchall())
+    accounts = {r[0] for r in con.execute("SELECT account_id FROM accounts").fetchall()}
+    members: dict[str, set[str]] = {}
+    for account, customer in con.execute(
+            "SELECT account_id, customer_id FROM customers WHERE account_id IS NOT NULL UNION "
+            "SELECT account_id, customer_id FROM contacts WHERE customer_id IS NOT NULL AND "
+            "account_id IS NOT NULL").fetchall():
+        members.setdefault(customer, set()).add(account)
+    expected = set()
+    for sid, account, customer in con.execute(
+            "SELECT statement_id, account_id, customer_id FROM statements").fetchall():
+        if account in accounts:
+            expected.add((account, sid))
+        expected.update((a, sid) for a in members.get(customer, ()))
+    assert len(expected) > 100
+    assert got == expected
 
 
 def test_account_facts_are_known_exactly_when_a_note_mentioned_them(

@@ -33,12 +33,16 @@ def statements_of(level: str) -> str:
         return ("SELECT s.customer_id AS entity_id, s.statement_id, s.text, s.ts, fb.kind "
                 "FROM statements s JOIN feedback fb USING (feedback_id) "
                 "WHERE s.customer_id IS NOT NULL")
-    return ("SELECT DISTINCT e.entity_id, s.statement_id, s.text, s.ts, fb.kind FROM statements s "
-            "JOIN feedback fb USING (feedback_id) JOIN ("
-            "SELECT account_id AS entity_id, account_id AS key, 'account' AS via FROM accounts "
-            f"UNION ALL SELECT account_id, customer_id, 'customer' FROM ({_MEMBERS})) e "
-            "ON (e.via = 'account' AND s.account_id = e.key) OR "
-            "(e.via = 'customer' AND s.customer_id = e.key)")
+    # An account hears through statements filed under it and through its members' own: two
+    # equi-joins, united (one join on "account matches OR customer matches" is a nested loop,
+    # statements × accounts and members: hours at a million customers).
+    return ("SELECT DISTINCT entity_id, statement_id, text, ts, kind FROM ("
+            "SELECT a.account_id AS entity_id, s.statement_id, s.text, s.ts, fb.kind "
+            "FROM statements s JOIN feedback fb USING (feedback_id) "
+            "JOIN accounts a ON a.account_id = s.account_id "
+            "UNION ALL SELECT m.account_id, s.statement_id, s.text, s.ts, fb.kind "
+            "FROM statements s JOIN feedback fb USING (feedback_id) "
+            f"JOIN ({_MEMBERS}) m ON m.customer_id = s.customer_id)")
 
 
 def _entity_of(level: str, column: str = "customer_id") -> tuple[str, str]:
