@@ -57,6 +57,36 @@ def _sample(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return x, x @ BETA + rng.normal(0, SIGMA, n)
 
 
+
+def test_the_bootstrap_plan_gives_the_direct_scatter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bootstrap's precomputed plan (pairs of nonzeros, group cells) must give the same
+    scatter matrices as the direct sparse products, with groups, weights, counts above one,
+    duplicate entries and empty rows; and the same draws end to end."""
+    import scipy.sparse as sp
+
+    from rapport.understand import relative_weights as rw
+
+    rng = np.random.default_rng(4)
+    n, p = 3000, 12
+    x = sp.random(n, p, density=0.15, format="coo", random_state=5)
+    x.data = np.round(x.data * 3)  # counts 0..3, so some explicit zeros too
+    dup = sp.coo_matrix((np.ones(50), (rng.integers(0, n, 50), rng.integers(0, p, 50))),
+                        shape=(n, p))
+    x = sp.csr_matrix(sp.vstack([x.tocsr()[: n // 2], sp.csr_matrix((n // 2, p))]) + dup)
+    y = rng.normal(size=n) + np.asarray(x @ rng.normal(size=p)).ravel()
+    g = rw._group_codes(rng.integers(0, 7, n), n)
+    plan = rw._ScatterPlan(x, y, g)
+    for _ in range(3):
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
+        direct, planned = rw._scatter(x, y, g, w), plan.scatter(w)
+        for a, b in zip(direct, planned, strict=True):
+            np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-9)
+    with_plan = bootstrap_weights(x, y, g, n_boot=20, seed=3)
+    monkeypatch.setattr(rw, "_PLAN_PAIRS", 0)  # too big for a plan: the direct products
+    without = bootstrap_weights(x, y, g, n_boot=20, seed=3)
+    np.testing.assert_allclose(with_plan.weights, without.weights, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(with_plan.coef, without.coef, rtol=1e-9, atol=1e-9)
+
 def test_relative_weights_add_up_to_r2_and_match_least_squares() -> None:
     x, y = _sample(2_000, np.random.default_rng(1))
     fit = relative_weights(x, y)

@@ -101,6 +101,65 @@ def _scatter(
     return sxx, sxy, syy, means
 
 
+_PLAN_PAIRS = 40_000_000  # most row pairs a precomputed plan may hold (about 0.5 GB)
+
+
+class _ScatterPlan:
+    """`_scatter` for one predictor matrix and many row weights (the bootstrap): the
+    products of each row's nonzero predictors, the rows' group-predictor cells and the
+    transposed predictors are laid out once as sparse matrices, so that each resample is
+    three sparse matrix-vector products and two bincounts instead of sparse matrix
+    products built anew."""
+
+    def __init__(self, x: sp.csr_matrix, y: FloatArray, g: IntArray) -> None:
+        x = sp.csr_matrix(x, copy=True)
+        x.sum_duplicates()
+        indices = x.indices.astype(np.int64)
+        n, p = x.shape
+        self.n, self.p, self.y, self.g = n, p, y, g
+        self.k = int(g.max()) + 1 if g.size else 1
+        per_row = np.diff(x.indptr).astype(np.int64)
+        rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
+        # Every ordered pair (j1, j2) of a row's nonzeros: Σ_i w_i x_ij1 x_ij2 is Sxx.
+        squares = per_row * per_row
+        pair_row = np.repeat(np.arange(n, dtype=np.int64), squares)
+        first = np.repeat(x.indptr[:-1].astype(np.int64), squares)
+        width = np.repeat(per_row, squares)
+        offset = np.arange(pair_row.size, dtype=np.int64) - np.repeat(
+            np.cumsum(squares) - squares, squares)
+        e1, e2 = first + offset // np.maximum(width, 1), first + offset % np.maximum(width, 1)
+        self.pairs_t = sp.csr_matrix(
+            (x.data[e1] * x.data[e2], (indices[e1] * p + indices[e2], pair_row)),
+            shape=(p * p, n))
+        self.x_t = sp.csr_matrix(x.T)
+        self.cells_t = sp.csr_matrix(
+            (x.data, (g[rows] * p + indices, rows)), shape=(self.k * p, n))
+
+    @staticmethod
+    def fits(x: sp.csr_matrix) -> bool:
+        per_row = np.diff(x.indptr).astype(np.int64)
+        return int(per_row @ per_row) <= _PLAN_PAIRS
+
+    def scatter(self, w: FloatArray) -> tuple[FloatArray, FloatArray, float, FloatArray]:
+        """The same as `_scatter(x, y, g, w)`."""
+        y, g, p, k = self.y, self.g, self.p, self.k
+        sxx = np.asarray(self.pairs_t @ w, dtype=np.float64).reshape(p, p)
+        wy = w * y
+        sxy = np.asarray(self.x_t @ wy, dtype=np.float64)
+        syy = float(wy @ y)
+        sw = np.bincount(g, weights=w, minlength=k).astype(np.float64)
+        gx = np.asarray(self.cells_t @ w, dtype=np.float64).reshape(k, p)
+        gy = np.bincount(g, weights=wy, minlength=k).astype(np.float64)
+        used = sw > 0
+        inv = 1.0 / sw[used]
+        sxx -= (gx[used].T * inv) @ gx[used]
+        sxy -= gx[used].T @ (gy[used] * inv)
+        syy -= float(np.sum(gy[used] ** 2 * inv))
+        total = float(sw.sum())
+        means = gx.sum(axis=0) / total if total > 0 else np.zeros(p)
+        return sxx, sxy, syy, means
+
+
 def _solve(sxx: FloatArray, sxy: FloatArray, syy: float) -> tuple[FloatArray, FloatArray, float]:
     """Relative weights, unstandardised coefficients and R² from scatter matrices."""
     p = sxy.shape[0]
@@ -157,9 +216,10 @@ def bootstrap_weights(
     rng = np.random.default_rng(seed)
     out_w, out_c, out_m = np.zeros((n_boot, p)), np.zeros((n_boot, p)), np.zeros((n_boot, p))
     out_r2 = np.zeros(n_boot)
+    plan = _ScatterPlan(xs, yv, g) if _ScatterPlan.fits(xs) else None
     for b in range(n_boot):
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        sxx, sxy, syy, means = _scatter(xs, yv, g, w)
+        sxx, sxy, syy, means = plan.scatter(w) if plan else _scatter(xs, yv, g, w)
         out_w[b], out_c[b], out_r2[b] = _solve(sxx, sxy, syy)
         out_m[b] = means
     return Draws(weights=out_w, coef=out_c, means=out_m, r2=out_r2)
