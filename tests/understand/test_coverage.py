@@ -59,6 +59,17 @@ def test_malformed_framework_errors_name_the_dimension_and_field(
         load_framework(path)
 
 
+def test_an_edited_framework_file_is_read_again(tmp_path: Path) -> None:
+    text = default_text()
+    path = _write(tmp_path, text)
+    assert load_framework(path).get("jobs").label == load_framework().get("jobs").label
+    old = f'label = "{load_framework(path).get("jobs").label}"'
+    assert old in text
+    path.write_text(text.replace(old, 'label = "What they hire us for, edited"', 1),
+                    encoding="utf-8")
+    assert load_framework(path).get("jobs").label == "What they hire us for, edited"
+
+
 def test_missing_framework_file_says_how_to_make_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="rapport knowledge --export"):
         load_framework(tmp_path / "nope.toml")

@@ -215,12 +215,17 @@ def load_framework(path: str | Path | None = None) -> Framework:
         if not file.is_file():
             raise ConfigError(f"knowledge framework {file} does not exist; copy the default "
                               f"with `rapport knowledge --export {file}` and edit it.")
-        text, where = file.read_text(encoding="utf-8"), str(file)
+        stat = file.stat()
+        text, where = _file_text(str(file), stat.st_mtime_ns, stat.st_size), str(file)
     else:
-        text = resources.files("rapport.understand").joinpath("data/knowledge.toml").read_text(
-            encoding="utf-8")
-        where = "knowledge.toml (default)"
+        text, where = default_text(), "knowledge.toml (default)"
     return _parse(text, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _file_text(path: str, mtime_ns: int, size: int) -> str:
+    """A framework file's text, read again only when its time or size changes."""
+    return Path(path).read_text(encoding="utf-8")
 
 
 @functools.lru_cache(maxsize=16)
@@ -254,7 +259,9 @@ def _parse(text: str, where: str) -> Framework:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def default_text() -> str:
-    """The default framework file's text (to copy and edit)."""
+    """The default framework file's text (to copy and edit), read once: a profile page asks
+    for the framework on every request."""
     return resources.files("rapport.understand").joinpath("data/knowledge.toml").read_text(
         encoding="utf-8")
