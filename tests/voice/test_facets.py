@@ -88,21 +88,21 @@ BRANDS = (
     "Mango",
 )
 
-# Per-facet F1 measured on the test split (cue-only), less 0.05; see docs/facets.md.
+# Per-facet F1 measured on the test split (cue-only), less about 0.05; see docs/voice.md.
 F1_BOUNDS = {
-    "job": 0.61,
-    "pain": 0.61,
-    "value": 0.39,
-    "hope": 0.64,
+    "job": 0.63,
+    "pain": 0.64,
+    "value": 0.46,
+    "hope": 0.66,
     "fear": 0.63,
     "perception": 0.53,
     "competitor": 0.85,
-    "suggestion": 0.60,
+    "suggestion": 0.59,
     "praise": 0.76,
     "intent": 0.59,
 }
-MACRO_F1_BOUND = 0.62  # measured 0.676
-MACRO_F1_BOUND_EMBEDDED = 0.62  # measured 0.671 with MiniLM prototypes
+MACRO_F1_BOUND = 0.63  # measured 0.688
+MACRO_F1_BOUND_EMBEDDED = 0.63  # measured 0.683 with MiniLM prototypes
 
 
 def competitors_for(source: str, text: str) -> tuple[str, ...]:
@@ -295,6 +295,23 @@ def test_an_example_teaches_a_phrasing_no_cue_knows(
         ("intent", "Returning it tomorrow.", "Returning it"),
         ("intent", "Highly recommend.", "Highly recommend"),
         ("intent", "I want to cancel my account.", "want to cancel"),
+        # cues written against the second dev batch (tests/data/facets/README.md, step 5)
+        ("job", "Travelling with two kids, so we need seats together.",
+         "Travelling with two kids"),
+        ("job", "Wore it to a banquet last night.", "Wore it to a banquet"),
+        ("pain", "My transfer is still pending.", "still pending"),
+        ("pain", "These ran really big.", "ran really big"),
+        ("pain", "The exchange rate isnt correct.", "isnt correct"),
+        ("value", "Not worth the money.", "Not worth the"),
+        ("value", "Pockets are always a plus.", "always a plus"),
+        ("hope", "Counting on you to get me there tonight.", "Counting on you"),
+        ("fear", "With the storm we might get stuck here.", "might get stuck"),
+        ("perception", "@ZoomAir is the best.", "@ZoomAir is the best"),
+        ("perception", "Worst. Customer service. Ever.", "Worst. Customer service"),
+        ("competitor", "Will take any airline at this point.", "any airline"),
+        ("suggestion", "How about adding a kids menu?", "How about adding"),
+        ("intent", "Considering getting it in another color.", "Considering getting"),
+        ("intent", "I knew it was going back.", "going back"),
     ],
 )
 def test_cue_finds_facet(facet: str, text: str, evidence: str) -> None:
@@ -324,6 +341,10 @@ def test_cue_finds_facet(facet: str, text: str, evidence: str) -> None:
         ("intent", "I recommend sizing down."),
         ("competitor", "Can I top up with Google Pay?"),
         ("job", "Excellent for colder weather."),
+        ("pain", "Hard to beat for the price."),
+        ("value", "I ordered a plus size."),
+        ("hope", "I wanted it to work so badly."),
+        ("hope", "I wish I had bought the bigger size."),
     ],
 )
 def test_cue_ignores_negated_or_lookalike(facet: str, text: str) -> None:

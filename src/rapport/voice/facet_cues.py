@@ -41,7 +41,7 @@ _COMPANY_NOUN = (
 _OCCASION = (
     r"(?:wedding|weddings|funeral|honeymoon|vacation|vacay|vaca|holiday|holidays|trip|business"
     r" trip|work trip|conference|interview|job interview|meeting|party|parties|birthday"
-    r"|anniversary|anni|graduation|reunion|cruise|shower|baby shower|bridal shower|date night"
+    r"|anniversary|anni|graduation|reunion|cruise|banquet|brunch|church|shower|baby shower|bridal shower|date night"
     r"|date|prom|gala|event|occasion|ceremony|christening|baptism|concert|festival|move|moving"
     r"|commute|office|work|job|daughter|son|kids|children|wife|husband|mom|mother|dad|father"
     r"|family|parents|baby|grandkids|team|staff|employees|clients|customers|students|class"
@@ -80,6 +80,24 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"(?:i was|i'm|i am|we were|we are) (?:looking|shopping|searching) for",
                 r"(?:i'm|i am|we're|we are|i'll be|we'll be) (?:\w+ )?(?:on holiday|on vacation"
                 r"|travel\w*|abroad|overseas|away on)",
+                r"travel\w* with (?:my |our |a |two |three |\d+ )?(?:little |young |small )?(?:kids"
+                r"|children|child|baby|babies|toddlers?|infants?|family|son|daughter|wife|husband"
+                r"|parents|elderly)",
+                r"death in (?:the|my|our) family|funerals|(?:dying|sick|elderly|newborn) (?:\w+ )?"
+                r"(?:mother|father|mom|dad|nephew|niece|son|daughter|relative|grandma|grandmother"
+                r"|grandpa|grandfather|friend|sister|brother|aunt|uncle)",
+                r"(?:afternoon|morning|business|work|client|important|board) meetings?"
+                r"|business travel\w*|days? of (?:lost )?work|miss(?:ed|ing)? work|lost work"
+                r"|(?:don't|won't|didn't) get paid",
+                r"(?:wore|wear|wearing|worn) (?:it |this |them |these |this \w+ )?(?:to )?(?:work"
+                r"|the office|a party|parties|a wedding|weddings|church|the beach|the pool|dinner"
+                r"|a banquet|a date|brunch)",
+                r"(?:work|office) (?:day|days|staple|wardrobe|clothes|outfits?|attire|events?"
+                r"|parties|party)",
+                r"(?:new|first time|nursing|expecting|busy|working|single) (?:mom|mother|mum|dad"
+                r"|parent)",
+                r"(?:buying|purchasing|renting|bought|purchased) (?:a |my |our |the )?(?:first )?"
+                r"(?:flat|house|home|car|apartment|condo)",
             ),
         ),
         CueGroup(
@@ -135,17 +153,21 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
             0.85,
             (
                 r"(?:not|isn't|is not|wasn't|aren't|doesn't|does not|didn't|did not|won't|can't"
-                r"|cannot|couldn't|still not|never|hasn't|has not|haven't|have not) (?:\w+ )?"
+                r"|cannot|couldn't|still not|never|hasn't|has not|haven't|have not|isnt|wasnt"
+                r"|doesnt|didnt|wont|cant|couldnt|hasnt|havent|arent) (?:\w+ )?"
                 r"(?:work\w*|arrived?|received?|come through|came through|gone through|go through"
                 r"|went through|show\w*|load\w*|respond\w*|answer\w*|reply\w*|fit\w*|help\w*"
                 r"|get|got|reach|print|log|open|see|find|refund\w*|recogni[sz]e|make|made|cover|flattering"
-                r"|happen\w*)",
+                r"|happen\w*|correct|right|accurate|authori[sz]\w*|process\w*|mine|move|talk"
+                r"|speak|board|access|use|log in|login|go through)",
                 r"no (?:one|answer|response|reply|help|bag|bags|luggage|refund|update|updates"
                 r"|info\w*|communication|comms|gate|seat|seats|wifi|power|recourse|way|show)",
                 r"nobody|nothing (?:works|happened|has been done)|still (?:no|not|nothing"
                 r"|waiting|haven't|hasn't|don't)|(?:is|are|was) down|times? out|unable to",
                 r"why (?:was|were|does|do|did|has|have|would|won't|can't|isn't|wasn't"
-                r"|didn't|doesn't|am i|is my|are my|is it taking|is this taking)",
+                r"|didn't|doesn't|am i|is my|are my|is it taking|is this taking|didnt|doesnt"
+                r"|wont|cant|isnt|should i|must i|hasn't|haven't|hasnt|havent)"
+                r"|what's (?:up|going on) with|whats (?:up|going on)|what's up$",
                 r"(?:don't|do not|still don't|didn't|did not) (?:have|get|got) (?:my|the|it|any)",
                 r"(?:wish|wished) (?:it|they|these|this|the \w+) (?:was|were|had|would|wasn't"
                 r"|weren't|ran|fit)",
@@ -153,6 +175,24 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"(?:transaction|payment|charge|withdrawal|transfer)s? (?:that )?i (?:didn't"
                 r"|did not|don't|do not|never) (?:make|made|recogni[sz]e|authori[sz]e)",
                 r"(?:fix|sort out|resolve) (?:my|this|the)",
+                r"incorrect|inaccurate|revert\w*|reversed|bounced|outage\w*|trash|garbage|junk"
+                r"|ignor\w*|down side|no justice|nonsense|ripoff|rip off|ripped off",
+                r"still (?:be )?pending|(?:is|are|been|showing|shows|showing up as|stuck) (?:as )?"
+                r"pending|pending (?:for|since|why)",
+                r"(?:don't|do not|can't|cannot|didn't|dont|cant|didnt) see (?:it|the|my|any|them"
+                r"|that)",
+                r"where(?:'s| is| are) (?:my|our) (?:\w+ )?(?:bag|bags|luggage|refund|money|order"
+                r"|package|parcel|card|delivery|transfer|payment|stuff)",
+                r"(?:wish|wished) (?:i|we) (?:had|would have|'d) (?:bought|ordered|gotten|got|sized"
+                r"|chosen|picked|gone|known|read)",
+                r"(?:ran|run|runs|running) (?:\w+ )?" + _FIT_ADJ + r"|more " + _FIT_ADJ
+                + r"|(?:is|are|was|were) " + _FIT_ADJ + r" (?:in|at|around|through|across) the",
+                r"too much (?:fabric|material|room|volume|space)|too many",
+                r"(?:hard|difficult|impossible|tough) to(?! beat| resist| find a better| top)",
+                r"not (?:really |great |good |made |meant )?for (?:girls|women|ladies|people|anyone"
+                r"|those|someone|us) (?:with|who)",
+                r"getting (?:\w+ )?old|enough (?:with|already)|nothing (?:\w+ )?(?:can|could)"
+                r" (?:do|be done)",
             ),
             negatable=False,
         ),
@@ -166,10 +206,6 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r")?(?:care|cared) (?:about|a lot about)|i value|i appreciate (?:a|the|when|that)",
                 r"i (?:\w+ )?(?:prefer|preferred)|(?:my|personal) preference|which i prefer",
                 r"(?:is|are) a must|must have|deal ?breaker|non ?negotiable|priority",
-                r"(?:not |well |totally |definitely |so |is |isn't |was |wasn't )?worth (?:it|the"
-                r"|every|buying|paying|\$)|(?:for|at) (?:the|this|that|full|regular) price"
-                r"|to cost \$?\d+|pay more|paying more|(?:without|no) (?:any )?(?:extra|additional"
-                r"|hidden) (?:cost|costs|fees?|charges?)|value for money|bang for",
                 r"(?:i|we) (?:really )?(?:need|needed|want|wanted|like|love|look for|expect"
                 r"|was looking for|am looking for|'m looking for)"
                 r" (?:a|an|some|something|clothes|clothing|shoes|products?|service|airlines?"
@@ -186,6 +222,31 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"understands?|(?:reliab\w*|punctual\w*|on time|convenien\w*|flexib\w*"
                 r"|transparen\w*|trust\w*|honest\w*|safety) (?:is|are|matters|counts)",
                 r"(?:like|as) other (?:airlines|banks|brands|stores|companies|providers)",
+                r"(?:is|are|was|were) (?:so |very |really |absolutely |just )?(?:vital|essential"
+                r"|crucial|paramount)",
+                r"(?:always|definitely|also|another|a big|a huge|a major|a real|a nice|an added"
+                r"|a great) (?:a )?plus(?! siz)",
+                r"(?:i|we) (?:always|usually|generally|normally|typically|tend to) (?:like|love"
+                r"|look for|prefer|want|need|go for|choose|gravitate)",
+                r"(?:always|forever|constantly|still) (?:looking|searching|hunting|on the hunt"
+                r"|on the lookout) for|(?:searching|looking|hunting) (?:high and low|everywhere"
+                r"|forever|for ages|for years) for",
+                r"(?:i'm|i am|i've been) (?:so )?used to|(?:usually|normally|generally) (?:am |i'm )?"
+                r"(?:not )?(?:interested in|into|drawn to)|not (?:usually |normally |generally )?"
+                r"interested in|usually (?:isn't|is not|aren't|are not) the case",
+                r"avoid (?:a |the |any |paying |extra )?(?:fees?|charges?|costs?|interest)",
+            ),
+        ),
+        CueGroup(
+            0.85,
+            negatable=False,
+            patterns=(
+                r"(?:not |well |totally |definitely |so |is |isn't |was |wasn't )?worth (?:it|the"
+                r"|every|buying|paying|\$|\d)|over ?priced|(?:full|sale|regular|retail|original)"
+                r" price|price (?:point|tag)|(?:for|at) (?:the|this|that|a|such a) (?:\w+ )?(?:price"
+                r"|cost|money)|(?:because|mainly because) of the (?:price|cost)|(?:a|such a) steal"
+                r"|to cost \$?\d+|pay more|paying more|(?:without|no) (?:any )?(?:extra|additional"
+                r"|hidden) (?:cost|costs|fees?|charges?)|value for money|bang for",
             ),
         ),
     ),
@@ -204,6 +265,13 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|the perfect|helpful|better) (?:if|to|flight|\w+)",
                 r"i (?:just |really )?want (?:the|my|it|them|something|what)(?! to(?!\w))",
                 r"looking forward to|can't wait (?:for|to|until) (?:the|your|it|you)",
+                r"counting on (?:you|y'all|u|your)|(?:don't|do not) let (?:me|us) down",
+                r"any (?:possible )?(?:chance|possibility) (?:of|that|you|for)",
+                r"wish (?!i |i'd|i'm|we |we'd)\w+ (?:\w+ )?(?:offered|made|had|came|carried|sold"
+                r"|would|could|was|were|did|does|has|have)",
+                r"(?:wanted|want|would want|would have liked|hoped) (?:it|them|this|these|the \w+)"
+                r" to (?:be|have|come|run)",
+                r"would be (?:so |really )?(?:nice|great|awesome|lovely|helpful|appreciated)",
             ),
         ),
     ),
@@ -221,6 +289,9 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|freaking out|freaked out|paranoid",
                 r"what if|what happens if|in case|at risk|risk of|risky|may not make"
                 r"|won't make it|miss my connection|(?:is|are) (?:it|they|my \w+) safe",
+                r"(?:could|might|may) (?:\w+ )?(?:be|get) (?:stuck|stranded|cancell?ed|delayed|lost"
+                r"|charged|declined|bumped|left behind)",
+                r"need to be (?:certain|sure)|(?:take|taking|took) a (?:chance|gamble|risk)|risk it",
             ),
         ),
     ),
@@ -253,6 +324,24 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"#\w*(?:rocks|sucks|love|nocare|worst|best|never)\w*"
                 r"|i (?:love|hate|adore) (?:you guys|retailer|this brand|this store|this company"
                 r"|this bank|this airline|your company|your brand|y'all|you)",
+                r"@\w+ (?:is|are|has been|continues to be|remains|was) (?:the |so |always |still "
+                r"|by far the |simply the |truly the )?(?:best|worst|greatest|awesome|amazing"
+                r"|terrible|awful|horrible|a joke|a disgrace)",
+                r"(?:your|their|the) customer (?:service|care|support|relations)(?: \w+){0,4} (?:is"
+                r"|are|has been|was|have been) (?:\w+ ){0,3}(?:best|worst|awful|horrible|terrible"
+                r"|amazing|excellent|outstanding|a joke|pathetic|nonexistent|non existent)",
+                r"consistent\w* (?:been )?(?:the )?(?:very )?(?:best|worst|good|great|bad|poor|late"
+                r"|excellent|awful|terrible|amazing|reliable|unreliable)",
+                r"(?:huge|big|biggest|long ?time|die ?hard|lifelong|devoted) (?:\w+ )?fans?",
+                r"(?:screw\w*|mess\w*|fail\w*|does it|did it|strikes|blew it|drops? the ball)"
+                r" (?:up )?again|to be expected|what a surprise|no surprise|not surprised",
+                r"continues? to (?:win|disappoint|fail|impress|amaze|deliver|let|exceed|suck"
+                r"|be the best|be the worst)",
+                r"always (?:been )?(?:so )?(?:awful|terrible|horrible|a nightmare|a pleasure|a joy"
+                r"|pleased|impressed|satisfied|happy with|loved|disappointed)",
+                r"(?:how can|how do) (?:you|they|y'all) (?:possibly |even )?(?:do business"
+                r"|stay in business|call yourselves)",
+                r"#\w*(?:dontcare|notcare|outoftouch|badmgmt|badmanagement|poormanagement)\w*",
             ),
         ),
     ),
@@ -265,6 +354,12 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"competitors?|competition|elsewhere|the other guys",
                 r"(?:switch|switched|switching) (?:over )?(?:to|from)|switched|defect\w* to",
                 r"other brands?|other stores?|other retailers?|other merchants?'?",
+                r"any (?:other )?(?:airlines?|carriers?|banks?|brands?|stores?|retailers?"
+                r"|providers?)",
+                r"(?:airlines|banks|brands|stores|retailers|providers|carriers) compare|compare"
+                r" (?:\w+ )?(?:airlines|banks|brands|stores|retailers|providers|carriers|prices)",
+                r"(?:could|can|would) (?:\w+ )?(?:find|get|buy) (?:this|it|them|these|one"
+                r"|something similar|the same) (?:\w+ )?(?:anywhere|elsewhere|cheaper|for less)",
             ),
         ),
     ),
@@ -293,6 +388,17 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|needs? (?:a )?(?:serious )?(?:revision|overhaul|rethink|update|improvement)",
                 r"wish (?:you|they|retailer|the company) (?:would|could|flew|had|offered|made"
                 r"|sold|carried|did|still)",
+                r"how about (?:you |y'all )?(?:add|adding|offer|offering|make|making|hire"
+                r"|hiring|train|training|more|a|an|some|all|just|giving|letting|fixing|updating)",
+                r"learn to (?:hold|treat|communicate|respect|listen|manage|run|plan|schedule"
+                r"|handle|answer|respond|deal|care)",
+                r"would (?:\w+ ){1,4}if (?:you|your|y'all|they|retailer|the company) (?:\w+ )?"
+                r"(?:had|have|would|could|offered|added|made|hired|trained|let)",
+                r"(?:can|could|would|will) (?:you|y'all|u) (?:please )?(?:increase|improve|extend"
+                r"|expand|consider|bring back|add more|offer more)",
+                r"please (?:\w+ )?fix (?:the|your)|#fix\w*|#bringback\w*|bringing back",
+                r"maybe if (?:it|they|you|retailer) (?:were|was|had|came|made|offered|added)",
+                r"let (?:the|your) (?:\w+ )?(?:employees|staff|crew|team|agents) know",
             ),
         ),
     ),
@@ -358,6 +464,19 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|reorder|buy (?:it|another|more)|order (?:another|more|it))",
                 r"(?:hope|plan|planning) to (?:do so|fly|buy|order|shop|come back|return|use)"
                 r" (?:\w+ )?(?:more|again|soon)",
+                r"never (?:have|want|need|going|gonna) to (?:\w+ )?(?:fly|use|buy|shop|bank|deal"
+                r"|order|book)",
+                r"consider\w* (?:getting|buying|ordering|purchasing|returning|exchanging|keeping"
+                r"|switching|cancel\w*|closing|leaving|sending)",
+                r"(?:sen[dt]|ship\w*|mail\w*) (?:\w+ ){1,2}back|(?:was|were|been|got|get|had it"
+                r"|had them) returned|accepted (?:the|my) return|returned (?:it |them |this |these )?"
+                r"(?:in store|to the store|by mail)",
+                r"(?:will|i'll|going to|gonna|decided to|plan to|planning to) keep(?:ing)?",
+                r"(?:buy|purchase|order|get|getting|buying|ordering|purchasing) (?:it |this |one "
+                r"|them )?(?:in )?(?:another|other|a second|the other|all the other|more)"
+                r" (?:colou?rs?|one|pair|size|print|pattern|style)",
+                r"(?:which|whether) (?:one )?(?:to|i'll|i will|i should) (?:keep|return|send back)",
+                r"(?:need|want|have|going) to cancell?(?:ed flight)? (?:a|my|the|our|this)",
             ),
         ),
     ),

@@ -146,6 +146,30 @@ def _expand(alternative: str) -> list[str]:
     return out + _expand(rest) if optional else out
 
 
+def _widen_spaces(pattern: str) -> str:
+    """Each space of a cue as " +", except inside look-behinds (they need a fixed width) and
+    where the space has a quantifier of its own (" ?")."""
+    out, depth, behind, i = [], 0, [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+            if pattern.startswith(("(?<!", "(?<="), i):
+                behind.append(depth)
+        elif c == ")":
+            if behind and behind[-1] == depth:
+                behind.pop()
+            depth -= 1
+        quantified = pattern[i + 1 : i + 2] in ("?", "*", "+", "{")
+        out.append(" +" if c == " " and not behind and not quantified else c)
+        i += 1
+    return "".join(out)
+
+
 def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ...]]:
     """One regex for a facet's cue groups, and the cue group of each marker group in it.
 
@@ -158,7 +182,9 @@ def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ..
     for g, group in enumerate(groups):
         for pattern in group.patterns:
             for alternative in (x for p in _split_alternatives(pattern) for x in _expand(p)):
-                marked = f"{alternative}(?!\\w)()"
+                # Punctuation reads as a space, so "worst. customer service" has two: a space
+                # inside a cue stands for one or more.
+                marked = f"{_widen_spaces(alternative)}(?!\\w)()"
                 first = marked[0]
                 if (first.isalnum() or first in "#@'&") and marked[1] not in "?*+{":
                     buckets.setdefault(first, []).append((marked[1:], g))
