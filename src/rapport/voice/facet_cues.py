@@ -41,7 +41,8 @@ _COMPANY_NOUN = (
 _OCCASION = (
     r"(?:wedding|weddings|funeral|honeymoon|vacation|vacay|vaca|holiday|holidays|trip|business"
     r" trip|work trip|conference|interview|job interview|meeting|party|parties|birthday"
-    r"|anniversary|anni|graduation|reunion|cruise|banquet|brunch|church|shower|baby shower|bridal shower|date night"
+    r"|anniversary|anni|graduation|reunion|cruise|banquet|brunch|church|shower|baby shower"
+    r"|bridal shower|date night"
     r"|date|prom|gala|event|occasion|ceremony|christening|baptism|concert|festival|move|moving"
     r"|commute|office|work|job|daughter|son|kids|children|wife|husband|mom|mother|dad|father"
     r"|family|parents|baby|grandkids|team|staff|employees|clients|customers|students|class"
@@ -231,9 +232,10 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"(?:always|forever|constantly|still) (?:looking|searching|hunting|on the hunt"
                 r"|on the lookout) for|(?:searching|looking|hunting) (?:high and low|everywhere"
                 r"|forever|for ages|for years) for",
-                r"(?:i'm|i am|i've been) (?:so )?used to|(?:usually|normally|generally) (?:am |i'm )?"
-                r"(?:not )?(?:interested in|into|drawn to)|not (?:usually |normally |generally )?"
-                r"interested in|usually (?:isn't|is not|aren't|are not) the case",
+                r"(?:i'm|i am|i've been) (?:so )?used to|(?:usually|normally|generally)"
+                r" (?:am |i'm )?(?:not )?(?:interested in|into|drawn to)"
+                r"|not (?:usually |normally |generally )?interested in"
+                r"|usually (?:isn't|is not|aren't|are not) the case",
                 r"avoid (?:a |the |any |paying |extra )?(?:fees?|charges?|costs?|interest)",
             ),
         ),
@@ -243,8 +245,9 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
             patterns=(
                 r"(?:not |well |totally |definitely |so |is |isn't |was |wasn't )?worth (?:it|the"
                 r"|every|buying|paying|\$|\d)|over ?priced|(?:full|sale|regular|retail|original)"
-                r" price|price (?:point|tag)|(?:for|at) (?:the|this|that|a|such a) (?:\w+ )?(?:price"
-                r"|cost|money)|(?:because|mainly because) of the (?:price|cost)|(?:a|such a) steal"
+                r" price|price (?:point|tag)|(?:for|at) (?:the|this|that|a|such a) (?:\w+ )?"
+                r"(?:price|cost|money)|(?:because|mainly because) of the (?:price|cost)"
+                r"|(?:a|such a) steal"
                 r"|to cost \$?\d+|pay more|paying more|(?:without|no) (?:any )?(?:extra|additional"
                 r"|hidden) (?:cost|costs|fees?|charges?)|value for money|bang for",
             ),
@@ -291,7 +294,8 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|won't make it|miss my connection|(?:is|are) (?:it|they|my \w+) safe",
                 r"(?:could|might|may) (?:\w+ )?(?:be|get) (?:stuck|stranded|cancell?ed|delayed|lost"
                 r"|charged|declined|bumped|left behind)",
-                r"need to be (?:certain|sure)|(?:take|taking|took) a (?:chance|gamble|risk)|risk it",
+                r"need to be (?:certain|sure)|(?:take|taking|took) a (?:chance|gamble|risk)"
+                r"|risk it",
             ),
         ),
     ),
@@ -469,8 +473,8 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"consider\w* (?:getting|buying|ordering|purchasing|returning|exchanging|keeping"
                 r"|switching|cancel\w*|closing|leaving|sending)",
                 r"(?:sen[dt]|ship\w*|mail\w*) (?:\w+ ){1,2}back|(?:was|were|been|got|get|had it"
-                r"|had them) returned|accepted (?:the|my) return|returned (?:it |them |this |these )?"
-                r"(?:in store|to the store|by mail)",
+                r"|had them) returned|accepted (?:the|my) return"
+                r"|returned (?:it |them |this |these )?(?:in store|to the store|by mail)",
                 r"(?:will|i'll|going to|gonna|decided to|plan to|planning to) keep(?:ing)?",
                 r"(?:buy|purchase|order|get|getting|buying|ordering|purchasing) (?:it |this |one "
                 r"|them )?(?:in )?(?:another|other|a second|the other|all the other|more)"
