@@ -91,13 +91,23 @@ def _scatter(
     sw = np.asarray(members.sum(axis=1), dtype=np.float64).ravel()
     gx = np.asarray((members @ x).todense(), dtype=np.float64)  # k × p weighted sums
     gy = np.asarray(members @ y, dtype=np.float64).ravel()
+    return _within_groups(sxx, sxy, syy, sw, gx, gy)
+
+
+def _within_groups(
+    sxx: FloatArray, sxy: FloatArray, syy: float, sw: FloatArray, gx: FloatArray,
+    gy: FloatArray,
+) -> tuple[FloatArray, FloatArray, float, FloatArray]:
+    """Raw weighted scatter made within-group (each group's weighted means taken out), and
+    the predictors' overall means: `sw`, `gx`, `gy` are each group's weight and weighted
+    sums of the predictors and of y."""
     used = sw > 0
     inv = 1.0 / sw[used]
     sxx -= (gx[used].T * inv) @ gx[used]
     sxy -= gx[used].T @ (gy[used] * inv)
     syy -= float(np.sum(gy[used] ** 2 * inv))
     total = float(sw.sum())
-    means = gx.sum(axis=0) / total if total > 0 else np.zeros(x.shape[1])
+    means = gx.sum(axis=0) / total if total > 0 else np.zeros(gx.shape[1])
     return sxx, sxy, syy, means
 
 
@@ -150,14 +160,7 @@ class _ScatterPlan:
         sw = np.bincount(g, weights=w, minlength=k).astype(np.float64)
         gx = np.asarray(self.cells_t @ w, dtype=np.float64).reshape(k, p)
         gy = np.bincount(g, weights=wy, minlength=k).astype(np.float64)
-        used = sw > 0
-        inv = 1.0 / sw[used]
-        sxx -= (gx[used].T * inv) @ gx[used]
-        sxy -= gx[used].T @ (gy[used] * inv)
-        syy -= float(np.sum(gy[used] ** 2 * inv))
-        total = float(sw.sum())
-        means = gx.sum(axis=0) / total if total > 0 else np.zeros(p)
-        return sxx, sxy, syy, means
+        return _within_groups(sxx, sxy, syy, sw, gx, gy)
 
 
 def _solve(sxx: FloatArray, sxy: FloatArray, syy: float) -> tuple[FloatArray, FloatArray, float]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 __all__ = ["ThemeModel", "knn_graph", "leiden"]
 
+import importlib
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarra
     most similar first. Similarities come a block of rows at a time; torch's top-k picks the
     neighbours (about 20 times faster than NumPy's argpartition over 30,000 columns; a
     symmetric version that multiplies each pair of blocks once was no faster here)."""
-    torch = _torch()
+    torch = _voice_module("torch")
     n = len(vectors)
     k = max(1, min(k, n - 1))
     idx = np.empty((n, k), dtype=np.int64)
@@ -37,24 +38,15 @@ def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarra
     return idx, sim
 
 
-def _torch() -> Any:
+def _voice_module(name: str) -> Any:
+    """torch or igraph, or an error that says which extra to install."""
     try:
-        import torch
+        return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigError(
-            "theme discovery needs torch; install the voice extra: pip install 'rapport[voice]'."
+            f"theme discovery needs {name}; install the voice extra: "
+            "pip install 'rapport[voice]'."
         ) from exc
-    return torch
-
-
-def _igraph() -> Any:
-    try:
-        import igraph
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ConfigError(
-            "theme discovery needs igraph; install the voice extra: pip install 'rapport[voice]'."
-        ) from exc
-    return igraph
 
 
 @contextmanager
@@ -75,7 +67,7 @@ def leiden(
     by igraph's Leiden on modularity at `resolution` (the configuration model; about ten
     times faster than the leidenalg package with the same modularity), and the partition's
     modularity at resolution 1."""
-    ig = _igraph()
+    ig = _voice_module("igraph")
     n, k = idx.shape
     edges = np.column_stack([np.repeat(np.arange(n), k), idx.ravel()])
     graph = ig.Graph(n=n, edges=edges, directed=False)
