@@ -24,13 +24,17 @@ VOCABULARY_COLUMNS = (
 )
 
 
-def _example(phrase: str, texts: list[str]) -> str | None:
+def _readable_first(texts: list[str]) -> list[str]:
+    """`texts` in the order they read best as an example: the shortest full sentence first
+    (under 15 characters goes last), ties in their own order."""
+    return sorted(texts, key=lambda t: (len(t) < 15, len(t)))
+
+
+def _example(phrase: str, ordered: list[str]) -> str | None:
+    """The first of `ordered` (see `_readable_first`) that uses `phrase`: the search stops at
+    the first match instead of testing every member of a large group."""
     pattern = re.compile(r"\b" + re.escape(phrase).replace(r"\ ", r"\W+") + r"\b", re.I)
-    found = [t for t in texts if pattern.search(t)]
-    if not found:
-        return None
-    # The shortest full sentence that uses it reads best as an example.
-    return min(found, key=lambda t: (len(t) < 15, len(t)))
+    return next((t for t in ordered if pattern.search(t)), None)
 
 
 def vocabulary(
@@ -53,8 +57,11 @@ def vocabulary(
         labels = np.array([code.get(str(v), -1) if pd.notna(v) else -1 for v in values])
         phrases = key_phrases(docs, labels, top=top)
         for name, i in code.items():
-            member_texts = [texts[j] for j in np.flatnonzero(labels == i)]
-            for rank, (phrase, weight, count) in enumerate(phrases.get(i, []), start=1):
+            ranked = phrases.get(i, [])
+            if not ranked:
+                continue
+            member_texts = _readable_first([texts[j] for j in np.flatnonzero(labels == i)])
+            for rank, (phrase, weight, count) in enumerate(ranked, start=1):
                 rows.append(
                     {
                         "group_kind": kind,
