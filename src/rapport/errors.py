@@ -20,6 +20,7 @@ __all__ = [
     "RowError",
     "SchemaError",
     "StoreError",
+    "WorkerError",
 ]
 
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ class NotFittedError(RapportError, ValueError, AttributeError):
 
 class ConvergenceError(RapportError):
     """A model's maximum-likelihood fit did not converge; the message says what to try."""
+
+
+class WorkerError(RapportError):
+    """A worker process stopped before it finished its share of the work (killed, or out of
+    memory); the message says how to run the work in one process instead."""
 
 
 @dataclass(frozen=True)

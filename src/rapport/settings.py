@@ -69,6 +69,9 @@ SETTINGS: dict[str, Setting] = {
                 "text encoder: accurate (MiniLM) or fast (a static model distilled from it)"),
         Setting("voice.model_cache", "",
                 "folder for the fast mode's distilled model (default ~/.cache/rapport/models)"),
+        Setting("voice.workers", 0,
+                "processes for the voice stage's text work (splitting, sentiment words, "
+                "aspects, facet cues) from 20,000 rows up: 0 one per core, 1 none (Linux only)"),
         Setting("voice.competitors", "",
                 "competitor names, comma-separated, for the competitor facet"),
         Setting("voice.codebook", "",

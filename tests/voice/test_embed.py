@@ -59,6 +59,35 @@ def test_cache_embeds_each_text_once(tmp_path: Path, minilm: MiniLMEmbedder) -> 
     assert len(text_hash("x")) == 32 and text_hash("x") != text_hash("x ")
 
 
+class FailsAfter(Counting):
+    """A real encoder that stops with an error on its third batch."""
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(self.seen) >= 4:
+            raise RuntimeError("encoder stopped")
+        return super().encode(texts)
+
+
+@pytest.mark.parametrize(("every", "kept"), [(0.0, 4), (3600.0, 0)])
+def test_cache_writes_come_on_a_clock_and_a_crash_loses_only_the_unwritten(
+    tmp_path: Path, minilm: MiniLMEmbedder, monkeypatch: pytest.MonkeyPatch, every: float,
+    kept: int
+) -> None:
+    monkeypatch.setattr("rapport.voice.embed.CACHE_WRITE_SECONDS", every)
+    con = duckdb.connect(str(tmp_path / "cache.duckdb"))
+    texts = [f"parcel {i} came late" for i in range(6)]
+    with pytest.raises(RuntimeError, match="encoder stopped"):
+        embed_cached(con, FailsAfter(minilm), texts, batch=2)
+    # Written every batch (0 s), the first two batches survive; written hourly, none did.
+    assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (kept,)
+    counting = Counting(minilm)
+    vectors, new = embed_cached(con, counting, texts, batch=2)
+    assert new == 6 - kept and len(counting.seen) == 6 - kept
+    np.testing.assert_allclose(vectors, minilm.encode(texts), atol=1e-5)
+    # Written once at the end when the clock never fires: all six are there.
+    assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (6,)
+
+
 @pytest.fixture(scope="session")
 def static(tmp_path_factory: pytest.TempPathFactory) -> StaticEmbedder:
     folder = tmp_path_factory.mktemp("models") / FAST_MODEL

@@ -22,15 +22,16 @@ from rapport import settings
 from rapport.schema import table_exists
 from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
-from rapport.voice.facets import FacetDetector
-from rapport.voice.phrases import phrase_docs
+from rapport.voice.facets import FacetDetector, FacetHit
+from rapport.voice.phrases import PhrasePart, join_phrase_parts, phrase_docs, phrase_part
 from rapport.voice.redact import known_names
-from rapport.voice.sentiment import SentimentScorer, aspect_sentiments
+from rapport.voice.sentiment import AspectOpinion, SentimentScorer, aspect_sentiments
 from rapport.voice.sentiment_head import HEAD_ENCODERS
 from rapport.voice.statements import embedding_text, split_feedback
 from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
+from rapport.voice.workers import spread
 
 VOICE_TABLES = (
     "statements",
@@ -116,6 +117,16 @@ ORDER BY customer_id
 """
 
 
+def _text_features(
+    texts: Sequence[str], scorer: SentimentScorer, detector: FacetDetector
+) -> tuple[np.ndarray, list[list[AspectOpinion]], list[list[FacetHit]], PhrasePart]:
+    """The text work on statements, which needs no embeddings (run in worker processes):
+    lexical sentiment, aspect opinions, facet cue hits and the phrases used."""
+    lexical = scorer.lexical_scores(texts)
+    opinions = [aspect_sentiments(t, float(x)) for t, x in zip(texts, lexical, strict=True)]
+    return lexical, opinions, detector.detect_cues(texts), phrase_part(texts)
+
+
 def voice_frames(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -149,7 +160,12 @@ def voice_frames(
         "SELECT name FROM customers WHERE name IS NOT NULL UNION SELECT name FROM contacts "
         "WHERE name IS NOT NULL UNION SELECT author FROM feedback WHERE author IS NOT NULL"
     ).fetchall()
-    statements, status = split_feedback(feedback, known_names([r[0] for r in people]))
+    known = known_names([r[0] for r in people])
+    parts = spread(lambda lo, hi: split_feedback(feedback.iloc[lo:hi], known), len(feedback))
+    if not parts:
+        parts = [split_feedback(feedback, known)]
+    statements = pd.concat([p[0] for p in parts], ignore_index=True)
+    status = pd.concat([p[1] for p in parts], ignore_index=True)
     lap("split")
     texts = statements["text"].tolist()
     chosen = embedder or get_embedder(mode)
@@ -157,41 +173,39 @@ def voice_frames(
     vectors, embedded = embed_cached(con, chosen, [embedding_text(t) for t in texts])
     lap("embed")
 
-    step("sentiment and aspects")
+    step("sentiment words, aspects, facet cues and phrases")
     scorer = SentimentScorer().fit()
+    detector = FacetDetector(competitors=_competitors(competitors)).fit(chosen.encode)
+    worked = spread(
+        lambda lo, hi: _text_features(texts[lo:hi], scorer, detector), len(texts)
+    )
+    lexical = np.concatenate([w[0] for w in worked]) if worked else np.zeros(0)
+    opinions = [found for w in worked for found in w[1]]
+    cue_hits = [found for w in worked for found in w[2]]
+    docs = join_phrase_parts([w[3] for w in worked]) if worked else phrase_docs(texts)
+    lap("text")
+
+    step("sentiment")
     if texts and chosen.name in HEAD_ENCODERS:  # a head on the embeddings, trained once a process
         scorer.fit_head(lambda batch: embed_cached(con, chosen, batch)[0], chosen.name)
-    lexical = scorer.lexical_scores(texts)
     scores = scorer.score(texts, vectors, lexical=lexical) if texts else np.zeros(0)
     statements["sentiment"] = np.asarray(scores, dtype=float)
     statements["sentiment_label"] = scorer.labels(statements["sentiment"].to_numpy())
-    aspect_rows = [
-        {
-            "statement_id": sid,
-            "aspect": a.aspect,
-            "sentiment": float(a.score),
-            "start": int(a.start),
-            "end": int(a.end),
-        }
-        for sid, text, lex in zip(statements["statement_id"], texts, lexical, strict=True)
-        for a in aspect_sentiments(text, float(lex))
-    ]
     aspects = pd.DataFrame(
-        aspect_rows, columns=["statement_id", "aspect", "sentiment", "start", "end"]
+        [
+            (sid, a.aspect, float(a.score), int(a.start), int(a.end))
+            for sid, found in zip(statements["statement_id"], opinions, strict=True)
+            for a in found
+        ],
+        columns=["statement_id", "aspect", "sentiment", "start", "end"],
     )
     lap("sentiment")
 
     step("facets")
-    detector = FacetDetector(competitors=_competitors(competitors)).fit(chosen.encode)
-    hits = detector.detect(texts, vectors) if texts else []
+    hits = detector.add_embedding_hits(texts, cue_hits, vectors) if texts else []
     facets = pd.DataFrame(
         [
-            {
-                "statement_id": sid,
-                "facet": h.facet,
-                "confidence": float(h.confidence),
-                "evidence": h.evidence,
-            }
+            (sid, h.facet, float(h.confidence), h.evidence)
             for sid, found in zip(statements["statement_id"], hits, strict=True)
             for h in found
         ],
@@ -208,7 +222,6 @@ def voice_frames(
         min_size=int(settings.get("voice.min_theme_size")),
         subtheme_min_size=int(settings.get("voice.subtheme_min_size")),
     )
-    docs = phrase_docs(texts)
     def encode_clean(batch: Sequence[str]) -> np.ndarray:
         return chosen.encode([embedding_text(t) for t in batch])
 

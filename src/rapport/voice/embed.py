@@ -21,6 +21,7 @@ __all__ = [
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -170,6 +171,38 @@ _CACHE_DDL = (
 )
 
 
+# New vectors are written to the cache at most this often (and at the end): one INSERT of
+# 125,852 static vectors takes 1.5 s, eight of 16,384 took 3.7 s; a crash loses at most this
+# much encoding.
+CACHE_WRITE_SECONDS = 30.0
+
+
+def _write_cache(
+    con: duckdb.DuckDBPyConnection, model: str, pending: list[tuple[list[str], np.ndarray]]
+) -> None:
+    """One INSERT of the texts' vectors (`pending`: keys the cache lacks, each once)."""
+    keys = [h for chunk, _ in pending for h in chunk]
+    if not keys:
+        return
+    vectors = np.concatenate([v for _, v in pending]).astype(np.float32, copy=False)
+    table = pa.table(
+        {
+            "model": [model] * len(keys),
+            "text_hash": keys,
+            "vector": pa.FixedSizeListArray.from_arrays(
+                pa.array(vectors.ravel(), type=pa.float32()), vectors.shape[1]
+            ).cast(pa.list_(pa.float32())),
+        }
+    )
+    con.register("_embed_new", table)
+    try:
+        # A plain INSERT (2.5 times faster than INSERT OR IGNORE; the key still guards
+        # against duplicates).
+        con.execute("INSERT INTO text_embeddings SELECT * FROM _embed_new")
+    finally:
+        con.unregister("_embed_new")
+
+
 def embed_cached(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder,
@@ -181,7 +214,8 @@ def embed_cached(
     """Vectors for `texts` (rows in order), embedding only texts the store has not seen with
     this model; returns the matrix and how many texts were newly embedded. New texts go to the
     encoder `batch` at a time (default: the embedder's `chunk`, else 4,096), each batch
-    written to the cache and reported to `progress`."""
+    reported to `progress`; new vectors are written to the cache every CACHE_WRITE_SECONDS
+    and at the end."""
     batch = batch or int(getattr(embedder, "chunk", 4096))
     con.execute(_CACHE_DDL)
     hashes = [text_hash(t) for t in texts]
@@ -206,27 +240,18 @@ def embed_cached(
         for h, row in zip(cached.column("text_hash").to_pylist(), matrix, strict=True):
             found[h] = row
     missing = [h for h in unique if h not in found]
+    pending: list[tuple[list[str], np.ndarray]] = []
+    written = time.monotonic()
     for start in range(0, len(missing), batch):
         chunk = missing[start : start + batch]
         vectors = embedder.encode([texts[unique[h]] for h in chunk])
-        table = pa.table(
-            {
-                "model": [embedder.name] * len(chunk),
-                "text_hash": chunk,
-                "vector": pa.FixedSizeListArray.from_arrays(
-                    pa.array(vectors.ravel(), type=pa.float32()), vectors.shape[1]
-                ).cast(pa.list_(pa.float32())),
-            }
-        )
-        con.register("_embed_new", table)
-        try:
-            # `missing` holds only keys the store lacks, each once: a plain INSERT (2.5 times
-            # faster than INSERT OR IGNORE; the key still guards against duplicates).
-            con.execute("INSERT INTO text_embeddings SELECT * FROM _embed_new")
-        finally:
-            con.unregister("_embed_new")
+        pending.append((chunk, vectors))
         for h, row in zip(chunk, vectors, strict=True):
             found[h] = row
+        last = start + batch >= len(missing)
+        if last or time.monotonic() - written >= CACHE_WRITE_SECONDS:
+            _write_cache(con, embedder.name, pending)
+            pending, written = [], time.monotonic()
         if progress is not None:
             progress(len(chunk))
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)

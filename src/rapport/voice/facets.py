@@ -287,11 +287,34 @@ class FacetDetector:
         self, texts: Sequence[str], embeddings: np.ndarray | None = None
     ) -> list[list[FacetHit]]:
         """The facets of each statement, in FACETS order, one hit per facet at most."""
+        return self.add_embedding_hits(texts, self.detect_cues(texts), embeddings)
+
+    def detect_cues(self, texts: Sequence[str]) -> list[list[FacetHit]]:
+        """The cue hits of each statement alone: the part of `detect` that is text work only
+        (no embeddings), which can run in other processes; `add_embedding_hits` completes it."""
         if not hasattr(self, "matchers_"):
             raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
         results: list[list[FacetHit]] = []
         for begin in range(0, len(texts), _BATCH):
             results.extend(self._detect_cues(texts[begin : begin + _BATCH]))
+        return results
+
+    def add_embedding_hits(
+        self,
+        texts: Sequence[str],
+        cue_hits: list[list[FacetHit]],
+        embeddings: np.ndarray | None = None,
+    ) -> list[list[FacetHit]]:
+        """`cue_hits` (from `detect_cues`, one list per text; extended in place) with the hits
+        of the prototypes and examples near each text's embedding added: `detect`'s result."""
+        if not hasattr(self, "matchers_"):
+            raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
+        if len(cue_hits) != len(texts):
+            raise InputError(
+                f"got cue hits for {len(cue_hits)} texts, not {len(texts)}: "
+                "pass detect_cues() of the same texts."
+            )
+        results = cue_hits
         if embeddings is None and self.embed_ is not None and len(texts) > 0:
             embeddings = self.embed_(list(texts))
         if embeddings is not None:

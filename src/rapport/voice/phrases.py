@@ -3,7 +3,15 @@ labels and for the vocabulary of a theme or a segment."""
 
 from __future__ import annotations
 
-__all__ = ["STOPWORDS", "PhraseDocs", "key_phrases", "phrase_docs"]
+__all__ = [
+    "STOPWORDS",
+    "PhraseDocs",
+    "PhrasePart",
+    "join_phrase_parts",
+    "key_phrases",
+    "phrase_docs",
+    "phrase_part",
+]
 
 import re
 from collections.abc import Sequence
@@ -57,8 +65,20 @@ class PhraseDocs:
     sizes: tuple[int, ...]
 
 
-def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:
-    """Tokenise `texts` once into a text × phrase presence matrix."""
+@dataclass(frozen=True)
+class PhrasePart:
+    """The phrases of a run of texts, numbered in the order they first appear in it: `rows`
+    (text within the run) and `cols` (index into `vocab`) mark each use. Runs tokenised in
+    different processes join into one `PhraseDocs` with `join_phrase_parts`."""
+
+    vocab: list[str]
+    rows: np.ndarray
+    cols: np.ndarray
+    texts: int
+
+
+def phrase_part(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhrasePart:
+    """Tokenise a run of texts into the phrases each one uses."""
     vocab: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -70,10 +90,41 @@ def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> Phras
             seen.add(gram)
             rows.append(row)
             cols.append(vocab.setdefault(gram, len(vocab)))
+    return PhrasePart(
+        vocab=list(vocab),
+        rows=np.asarray(rows, dtype=np.int64),
+        cols=np.asarray(cols, dtype=np.int64),
+        texts=len(texts),
+    )
+
+
+def join_phrase_parts(parts: Sequence[PhrasePart], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:
+    """The text × phrase matrix of consecutive runs of texts, the same as `phrase_docs` of all
+    of them at once (phrases numbered in the order they first appear)."""
+    vocab: dict[str, int] = {}
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    offset = 0
+    for part in parts:
+        mapping = np.fromiter(
+            (vocab.setdefault(g, len(vocab)) for g in part.vocab), dtype=np.int64,
+            count=len(part.vocab),
+        )
+        rows.append(part.rows + offset)
+        cols.append(mapping[part.cols])
+        offset += part.texts
+    all_rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    all_cols = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     docs = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(texts), len(vocab))
+        (np.ones(len(all_rows), dtype=np.float64), (all_rows, all_cols)),
+        shape=(offset, len(vocab)),
     )
     return PhraseDocs(docs=docs, names=np.array(list(vocab), dtype=object), sizes=tuple(sizes))
+
+
+def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:
+    """Tokenise `texts` once into a text × phrase presence matrix."""
+    return join_phrase_parts([phrase_part(texts, sizes)], sizes)
 
 
 def key_phrases(
