@@ -46,6 +46,16 @@ def minilm() -> Any:
 
 
 @pytest.fixture(scope="session")
+def static(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The fast mode's static model, distilled from the packaged MiniLM once a test process."""
+    from rapport.voice.embed import FAST_MODEL, StaticEmbedder
+
+    model = StaticEmbedder(tmp_path_factory.mktemp("models") / FAST_MODEL)
+    model.encode(["build it"])  # distils from the packaged MiniLM the first time
+    return model
+
+
+@pytest.fixture(scope="session")
 def banking77(minilm: Any) -> tuple[pd.DataFrame, np.ndarray]:
     frame = pd.read_csv(DATASETS / "banking77" / "train.csv")
     return frame, minilm.encode(frame["text"].tolist())

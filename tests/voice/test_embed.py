@@ -88,14 +88,6 @@ def test_cache_writes_come_on_a_clock_and_a_crash_loses_only_the_unwritten(
     assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (6,)
 
 
-@pytest.fixture(scope="session")
-def static(tmp_path_factory: pytest.TempPathFactory) -> StaticEmbedder:
-    folder = tmp_path_factory.mktemp("models") / FAST_MODEL
-    model = StaticEmbedder(folder)
-    model.encode(["build it"])  # distils from the packaged MiniLM the first time
-    return model
-
-
 def test_static_model_is_built_once_and_reloaded(static: StaticEmbedder) -> None:
     assert (static.path / "model.safetensors").exists()
     again = StaticEmbedder(static.path)

@@ -75,7 +75,7 @@ def test_an_error_inside_the_work_comes_back_as_it_is(small_rows: None) -> None:
 
 def test_a_negative_worker_count_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAPPORT_VOICE_WORKERS", "-2")
-    with pytest.raises(ConfigError, match="voice.workers"):
+    with pytest.raises(ConfigError, match=r"voice\.workers"):
         worker_count(100_000)
 
 

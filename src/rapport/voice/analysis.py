@@ -175,7 +175,9 @@ def voice_frames(
 
     step("sentiment words, aspects, facet cues and phrases")
     scorer = SentimentScorer().fit()
-    detector = FacetDetector(competitors=_competitors(competitors)).fit(chosen.encode)
+    detector = FacetDetector(competitors=_competitors(competitors)).fit(
+        chosen.encode, chosen.name
+    )
     worked = spread(
         lambda lo, hi: _text_features(texts[lo:hi], scorer, detector), len(texts)
     )
@@ -202,7 +204,11 @@ def voice_frames(
     lap("sentiment")
 
     step("facets")
-    hits = detector.add_embedding_hits(texts, cue_hits, vectors) if texts else []
+    hits = (
+        detector.complete(texts, cue_hits, vectors, sentiment=statements["sentiment"].to_numpy())
+        if texts
+        else []
+    )
     facets = pd.DataFrame(
         [
             (sid, h.facet, float(h.confidence), h.evidence)
