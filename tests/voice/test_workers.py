@@ -37,8 +37,10 @@ def test_spread_covers_the_rows_in_order_in_other_processes(small_rows: None) ->
     parts = spread(_pid_and_rows, 101)
     assert [row for _, rows in parts for row in rows] == list(range(101))
     pids = {pid for pid, _ in parts}
-    assert os.getpid() not in pids and len(pids) == 2
-    assert len(parts) == 8  # four ranges a worker even out uneven texts
+    # Two workers share eight ranges (four each evens out uneven texts); under load one of
+    # them may take them all, but none runs here.
+    assert worker_count(101) == 2 and len(parts) == 8
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
 
 
 def test_few_rows_or_one_worker_run_in_this_process(

@@ -381,15 +381,12 @@ class FacetDetector:
             )
         span = 1.0 - NEGATIVE_SENTIMENT
         for i in np.flatnonzero(scores <= -NEGATIVE_SENTIMENT):
-            hits = results[i]
-            if hits:
+            if results[i]:  # another facet explains the tone
                 continue
             depth = min(1.0, (-scores[i] - NEGATIVE_SENTIMENT) / span)
             confidence = round(PAIN_FROM_SENTIMENT + (0.8 - PAIN_FROM_SENTIMENT) * depth, 4)
-            if confidence < self.threshold:
-                continue
-            hits.append(FacetHit("pain", confidence, texts[int(i)]))
-            hits.sort(key=lambda h: FACETS.index(h.facet))
+            if confidence >= self.threshold:
+                results[i].append(FacetHit("pain", confidence, texts[int(i)]))
 
     def _detect_cues(self, texts: Sequence[str]) -> list[list[FacetHit]]:
         """Cue hits for a batch: each facet's regex runs once over all the texts joined."""
