@@ -320,11 +320,14 @@ class FacetDetector:
         in -1..1 per text) adds pain to clearly negative statements."""
         return self.complete(texts, self.detect_cues(texts), embeddings, sentiment=sentiment)
 
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "matchers_"):
+            raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
+
     def detect_cues(self, texts: Sequence[str]) -> list[list[FacetHit]]:
         """The cue hits of each statement alone: the part of `detect` that is text work only
         (no embeddings), which can run in other processes; `complete` finishes the job."""
-        if not hasattr(self, "matchers_"):
-            raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
+        self._check_fitted()
         results: list[list[FacetHit]] = []
         for begin in range(0, len(texts), _BATCH):
             results.extend(self._detect_cues(texts[begin : begin + _BATCH]))
@@ -341,8 +344,7 @@ class FacetDetector:
         """`cue_hits` (from `detect_cues`, one list per text; extended in place) with the hits
         of the prototypes and examples near each text's embedding, and the pain of negative
         statements, added: `detect`'s result."""
-        if not hasattr(self, "matchers_"):
-            raise NotFittedError("FacetDetector is not fitted yet; call fit() first.")
+        self._check_fitted()
         if len(cue_hits) != len(texts):
             raise InputError(
                 f"got cue hits for {len(cue_hits)} texts, not {len(texts)}: "
