@@ -160,6 +160,30 @@ def test_labels(text: str, label: str) -> None:
     assert sentiment_label(float(score_sentiment([text])[0])) == label
 
 
+UNDERSTATEMENTS = ROOT / "tests" / "data" / "sentiment" / "understatements.csv"
+
+
+def test_understatements_read_as_praise(scorer: SentimentScorer) -> None:
+    """Litotes ("can't fault it", "never let me down") are praise; every word of them reads
+    as a complaint. Before the lexicon's understatement phrases, 18 of these 40 were right."""
+    frame = pd.read_csv(UNDERSTATEMENTS)
+    predicted = scorer.predict(frame["text"].tolist())
+    right = float(np.mean(np.asarray(predicted) == frame["label"].to_numpy()))
+    assert right >= 0.75  # measured 0.825
+
+
+@pytest.mark.slow
+def test_understatements_read_as_praise_with_the_head(
+    head_scorer: tuple[SentimentScorer, Embedder],
+) -> None:
+    scorer, minilm = head_scorer
+    frame = pd.read_csv(UNDERSTATEMENTS)
+    texts = frame["text"].tolist()
+    predicted = scorer.predict(texts, minilm.encode(texts))
+    right = float(np.mean(np.asarray(predicted) == frame["label"].to_numpy()))
+    assert right >= 0.75  # measured 0.80 (the static model's head: 0.75)
+
+
 def test_scores_are_bounded_floats(scorer: SentimentScorer) -> None:
     texts = ["", "!!!", "love " * 200, "worst " * 200, "😍😍😍", "ok"]
     scores = scorer.score(texts)
@@ -257,7 +281,8 @@ def test_airline_tweets_with_the_head(
     ours = macro_f1(gold, scorer.predict(texts, minilm.encode(texts)))
     words = macro_f1(gold, scorer.predict(texts))
     baseline = macro_f1(gold, vader_labels(texts))
-    # On all 14,640 tweets: 0.708 (negative 0.828, neutral 0.577, positive 0.720), the head's
+    # On all 14,640 tweets: 0.710 (0.708 before the understatement phrases: negative 0.828,
+    # neutral 0.577, positive 0.720), the head's
     # settings chosen on its own training file first; VADER 0.457, words 0.653. The head on the
     # static model: 0.674. On this sample: 0.704, words 0.641.
     assert ours >= 0.69
