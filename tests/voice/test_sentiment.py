@@ -93,7 +93,7 @@ def test_airline_tweets_beat_vader(scorer: SentimentScorer, tweets: pd.DataFrame
     ours = macro_f1(gold, scorer.predict(texts))
     baseline = macro_f1(gold, vader_labels(texts))
     assert baseline == pytest.approx(0.457, abs=0.01)
-    # measured 0.653 from the words alone; with the MiniLM head 0.708 (see below)
+    # measured 0.654 from the words alone; with the MiniLM head 0.710 (see below)
     assert ours >= 0.63
     assert ours >= baseline + 0.15
 
@@ -152,6 +152,12 @@ LABEL_CASES = [
     ("My order number is 44812.", "neutral"),
     ("I'd like to move my booking to Friday.", "neutral"),
     ("#fail", "negative"),
+    ("Good morning, my order hasn't arrived yet.", "negative"),
+    ("I was charged twice for the same order.", "negative"),
+    ("The grind was too fine for my machine.", "negative"),
+    ("Hi, the kettle leaks from the lid.", "negative"),
+    ("My discount code didn't apply.", "negative"),
+    ("The seats were small, yet the crew were lovely.", "positive"),
 ]
 
 
@@ -282,9 +288,8 @@ def test_airline_tweets_with_the_head(
     words = macro_f1(gold, scorer.predict(texts))
     baseline = macro_f1(gold, vader_labels(texts))
     # On all 14,640 tweets: 0.710 (0.708 before the understatement phrases: negative 0.828,
-    # neutral 0.577, positive 0.720), the head's
-    # settings chosen on its own training file first; VADER 0.457, words 0.653. The head on the
-    # static model: 0.674. On this sample: 0.704, words 0.641.
+    # neutral 0.577, positive 0.720), the head's settings chosen on its own training file
+    # first; VADER 0.457, words 0.654. The head on the static model: 0.675.
     assert ours >= 0.69
     assert ours >= words + 0.04
     assert ours >= baseline + 0.2
