@@ -38,14 +38,18 @@ class UnderstandingMethods(StoreQueries):
         sentiment over time, themes, what they said they would do and whether they did,
         their persona, how well we know them and what to ask them next. `customer` is a
         customer id, e-mail, phone or external id."""
-        from rapport.understand.profile import customer_profile
+        from rapport.understand.profile import UnknownCustomer, customer_profile
 
-        cid = self.resolve(customer)
-        if cid is None:
+        key = customer.strip()
+        beside = self.beside if self.side_reads else None
+        try:  # mostly an id (the pages link by id): its identity read doubles as the lookup
+            return customer_profile(self._con, key, beside=beside)
+        except UnknownCustomer:
+            cid = self.resolve(key)
+        if cid is None or cid == key:
             raise ConfigError(f"no customer {customer!r}; find one with "
                               f"`rapport customers --search`.")
-        return customer_profile(self._con, cid,
-                                beside=self.beside if self.side_reads else None)
+        return customer_profile(self._con, cid, beside=beside)
 
     def coverage(self, level: str = "overall", entity: str | None = None,
                  limit: int = 100) -> dict[str, Any]:

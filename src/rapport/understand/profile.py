@@ -9,7 +9,7 @@ reaching the loyal order count and tenure), so it is approximate where P(alive) 
 
 from __future__ import annotations
 
-__all__ = ["customer_profile"]
+__all__ = ["UnknownCustomer", "customer_profile"]
 
 import json
 from collections.abc import Callable
@@ -27,6 +27,11 @@ from .rows import day as _day
 from .rows import rows as _rows
 from .rows import rows_if_built as _rows_if_built
 
+
+class UnknownCustomer(ConfigError):
+    """No customer has this id (it may still be an e-mail, phone or external id)."""
+
+
 _FACET_ORDER = ("job", "value", "pain", "hope", "fear", "perception", "competitor",
                 "suggestion", "praise", "intent")
 
@@ -35,7 +40,7 @@ def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
     rows = _rows(con, "SELECT customer_id, name, email, phone, account_id, created_at, "
                       "attributes, source FROM customers WHERE customer_id = ?", [cid])
     if not rows:
-        raise ConfigError(f"no customer {cid!r}; find one with `rapport customers --search`.")
+        raise UnknownCustomer(f"no customer {cid!r}; find one with `rapport customers --search`.")
     row = rows[0]
     account = con.execute("SELECT name FROM accounts WHERE account_id = ?",
                           [row["account_id"]]).fetchall() if row["account_id"] else []
