@@ -1,8 +1,8 @@
-"""The hand-written cue phrases and prototype sentences behind the facet detector.
+"""The hand-written cue phrases behind the facet detector.
 
 Holds `CueGroup` (patterns that share a confidence and a negation rule), `CUES` (the cue groups of
-each facet), the unnamed-competitor and competitor-switching phrases, and `PROTOTYPES` (a few
-sentences per facet for the optional embedding match). Patterns are regular-expression fragments
+each facet) and the competitor-switching phrases (`SWITCH_TO_NAMED`); the prototype sentences
+for the embedding match are in `facet_prototypes.py`. Patterns are regular-expression fragments
 written in lower case and matched as whole words against the lower-cased statement in which
 punctuation other than `' ’ # @ & $ % +` reads as a space (so "re-order" is written "re order");
 they use only non-capturing groups. Nothing here is tied to one industry: airlines, clothing,
@@ -11,7 +11,7 @@ banking, retail and software customers are all meant to be covered.
 
 from __future__ import annotations
 
-__all__ = ["CUES", "PROTOTYPES", "SWITCH_TO_NAMED", "CueGroup"]
+__all__ = ["CUES", "SWITCH_TO_NAMED", "CueGroup"]
 
 from dataclasses import dataclass
 
@@ -46,7 +46,8 @@ _OCCASION = (
     r"|date|prom|gala|event|occasion|ceremony|christening|baptism|concert|festival|move|moving"
     r"|commute|office|work|job|daughter|son|kids|children|wife|husband|mom|mother|dad|father"
     r"|family|parents|baby|grandkids|team|staff|employees|clients|customers|students|class"
-    r"|school|business|company|shop|store|startup|salary|rent|mortgage|tuition|studies)"
+    r"|school|business|company|shop|store|startup|salary|rent|mortgage|tuition|studies|marathon"
+    r"|race|charity)"
 )
 
 CUES: dict[str, tuple[CueGroup, ...]] = {
@@ -237,6 +238,15 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|not (?:usually |normally |generally )?interested in"
                 r"|usually (?:isn't|is not|aren't|are not) the case",
                 r"avoid (?:a |the |any |paying |extra )?(?:fees?|charges?|costs?|interest)",
+                r"(?:i|we) (?:just |simply |only |really |always )?expect (?:a |an |the |more"
+                r"|better|higher|some|basic|accurate|decent|good|honest)",
+                r"(?:a )?(?:nice|welcome|refreshing) change from|(?:fit|fits|suit|suits|match"
+                r"|matches) my (?:style|taste|lifestyle|aesthetic|needs)",
+                r"(?:i|we) (?:don't|do not) like (?:to |it when |when |my \w+ to |things "
+                r"|anything |clothes |tops |dresses |pants |skirts )",
+                r"(?:usually|normally|generally|always|typically),? (?:i|we) (?:like|love|want"
+                r"|prefer|need|look for|go for|choose)",
+                r"would(?:'ve| have) (?:appreciated|preferred|liked|valued)",
             ),
         ),
         CueGroup(
@@ -322,7 +332,9 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|always|never|does|makes|is known|is famous|keeps|continues)",
                 r"never (?:disappoints?|fails?|lets? (?:me|us) down)|always (?:disappoints?|fails?"
                 r"|lets? (?:me|us) down|delivers?|comes? through|late|delayed|on time)",
-                r"as usual|once again|yet again|at it again|every (?:single )?time|typical"
+                r"as usual|once again|yet again|at it again"
+                r"|every (?:single )?time(?! i (?:wear|put|wash|use))"
+                r"|(?<!my )typical(?! (?:size|sizing|fit|day|\"))"
                 r"|as always|per usual|same old|famous for|known for|reputation|loyal\w*"
                 r"|one company|your company|this company|(?:great|good|bad) luck with",
                 r"#\w*(?:rocks|sucks|love|nocare|worst|best|never)\w*"
@@ -346,6 +358,28 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"(?:how can|how do) (?:you|they|y'all) (?:possibly |even )?(?:do business"
                 r"|stay in business|call yourselves)",
                 r"#\w*(?:dontcare|notcare|outoftouch|badmgmt|badmanagement|poormanagement)\w*",
+                r"(?:you|you guys|y'all|you all|u guys) (?:are|'re|r) (?:\w+ )?(?:horrible|awful"
+                r"|terrible|awesome|amazing|great|wonderful|fantastic|useless|incompetent|pathetic"
+                r"|ridiculous|rude|the best|the worst|a joke|a disgrace|a mess|clueless|heroes)",
+                r"(?:love|luv|adore|hate) (?:you|u) (?:guys|all|people)|(?:love|luv|adore|hate)"
+                r" y'?all|how (?:awesome|great|amazing|good|bad|terrible|awful) (?:you|you guys"
+                r"|y'all|your (?:airline|company|bank|brand|store)) (?:are|is)",
+                r"(?:expectations?|opinion|view|impression|image) of (?:your|this|the)"
+                r" (?:airline|company|bank|brand|store|business)|(?:your|this) (?:airline|company"
+                r"|bank|brand|store) (?:ruins?|ruined|sucks|rocks|has become|used to)",
+                r"(?:always|constantly|keeps?|continually) (?:letting|lets?|let) (?:me|us) down"
+                r"|used to be (?:my|our|the|a) (?:\w+ )?(?:go-to|go to|favou?rite|first choice"
+                r"|airline|bank|brand|store)",
+                r"consistently (?:subpar|mediocre|disappointing|excellent|rude|bad|poor|great)"
+                r"|another (?:epic )?(?:fail|failure|disappointment|screw ?up|mess|debacle)"
+                r"|still (?:need|needs) to improve",
+                r"(?:most|half|all|much|\d+ ?%) of my (?:clothes|clothing|wardrobe|closet)"
+                r" (?:is|are|comes?) from|(?:styles?|quality|sizing|service|fit) (?:has|have|is"
+                r"|are) (?:\w+ )?(?:gone|going) (?:down ?hill|south|in a direction)",
+                r"(?:you|you guys|y'all) (?:have|'ve) (?:really |truly |always |consistently )?"
+                r"(?:handled|outdone|nailed|earned)",
+                r"(?:more|fewer|less|better|worse) (?:\w+ )?than (?:anyone|anybody|everyone"
+                r"|any other|all the other|the other|other) ?(?:else|\w+)?",
             ),
         ),
     ),
@@ -364,6 +398,8 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r" (?:\w+ )?(?:airlines|banks|brands|stores|retailers|providers|carriers|prices)",
                 r"(?:could|can|would) (?:\w+ )?(?:find|get|buy) (?:this|it|them|these|one"
                 r"|something similar|the same) (?:\w+ )?(?:anywhere|elsewhere|cheaper|for less)",
+                r"(?:more|fewer|less|better|worse|cheaper) (?:\w+ )?than (?:anyone|anybody"
+                r"|everyone|any other|all the other|the other|other) ?(?:else|\w+)?",
             ),
         ),
     ),
@@ -450,7 +486,9 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"(?:return|returning|returned|send|sending|sent|going|went|goes|go|taking"
                 r"|took|mail\w*|ship\w*) (?:it|this|them|these|this one|that one|one|the \w+)?"
                 r" ?back|(?:return|returning|returned|exchange|exchanging|exchanged|keep|keeping"
-                r"|kept) (?:it|this|them|these|both|the \w+|one|mine|for)",
+                r"|kept) (?:it|this|them|these|both|the \w+|one|mine|for)(?! (?:undone|open"
+                r"|closed|buttoned|unbuttoned|zipped|unzipped|on|off|tucked|rolled|in place|up"
+                r"|down|warm))",
                 r"(?:returned|exchanged|returning|exchanging) (?:\w+ )?(?:it|them|this|these|both)"
                 r"|reorder\w*|re order\w*",
                 r"cancel\w* (?:my|the|our|this|that)|cancell?ed flighting (?:my|the|our|this)"
@@ -481,6 +519,12 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r" (?:colou?rs?|one|pair|size|print|pattern|style)",
                 r"(?:which|whether) (?:one )?(?:to|i'll|i will|i should) (?:keep|return|send back)",
                 r"(?:need|want|have|going) to cancell?(?:ed flight)? (?:a|my|the|our|this)",
+                r"my last (?:\w+ )?(?:on|with|from) (?:you|your|this|them)|(?:may|might|will) be"
+                r" the last time (?:i|we)|(?:going to|gonna|will|i'll|we'll) (?:just )?(?:drive"
+                r"|take the train|take the bus|rent a car)",
+                r"won't (?:\w+ )?(?:fly|use|buy|shop|order|book) (?:@\w+ |\w+ )?(?:ever )?again",
+                r"(?:i'll|i will|will) (?:either )?(?:have to|need to) (?:pin|sew|hem|alter|tailor"
+                r"|take (?:it|them) in|get (?:it|them) (?:hemmed|altered|tailored))",
             ),
         ),
     ),
@@ -491,80 +535,3 @@ SWITCH_TO_NAMED = (
     r"(?:back to|switch\w* to|mov\w* to|go\w* with|went with|choose|chose|choosing|try\w*"
     r"|fly\w*(?: with)?|book\w* with|rebook\w* with|bank\w* with|shop\w* at|stick\w* with)"
 )
-
-PROTOTYPES: dict[str, tuple[str, ...]] = {
-    "job": (
-        "I need to get to the city for my sister's wedding next week.",
-        "I bought this dress to wear to the office and to dinner parties.",
-        "We use the account to pay our staff and suppliers.",
-        "I'm travelling abroad for work and need my card to work there.",
-        "I was looking for something to wear on our honeymoon.",
-        "I need this for a funeral on Saturday.",
-    ),
-    "pain": (
-        "My flight was delayed for hours and nobody told us anything.",
-        "I've been on hold for two hours and still no answer.",
-        "The fabric is itchy and it runs really small.",
-        "I was charged a fee I didn't expect.",
-        "My package never arrived and the app keeps crashing.",
-        "The staff were rude and unhelpful.",
-    ),
-    "value": (
-        "Comfort is the most important thing for me.",
-        "I care about quality more than price.",
-        "I prefer clothes that don't cling to my body.",
-        "It's not worth it at full price.",
-        "What matters to me is being on time.",
-        "I'd pay more for a company that treats its customers well.",
-    ),
-    "hope": (
-        "I wish it came in more colours.",
-        "Hopefully they will fix this soon.",
-        "I would love to see this in a petite size.",
-        "I hope I make my connection.",
-        "What I would like is a refund.",
-    ),
-    "fear": (
-        "I'm worried it will shrink in the wash.",
-        "I'm afraid I'll miss my connection.",
-        "I'm scared my money is gone.",
-        "I was nervous about ordering the smaller size.",
-        "What if my card gets used by someone else?",
-    ),
-    "perception": (
-        "You are the worst company I have ever dealt with.",
-        "This brand never disappoints.",
-        "You guys always lose my luggage.",
-        "They clearly don't care about their customers.",
-        "This is the best airline in the business.",
-    ),
-    "competitor": (
-        "I'm flying with another airline next time.",
-        "I switched to a different bank.",
-        "Your competitor offers this for free.",
-        "Other brands fit much better than this one.",
-        "I found it cheaper elsewhere.",
-    ),
-    "suggestion": (
-        "Please add wifi on all flights.",
-        "You should offer this in more sizes.",
-        "It would be nice if the app showed the fees upfront.",
-        "Why don't you open a route to Austin?",
-        "You need more staff at the counter.",
-    ),
-    "praise": (
-        "I love this top, it's so soft.",
-        "Thanks for the quick help!",
-        "The crew were amazing and friendly.",
-        "Great service, very happy.",
-        "Beautiful colour and a perfect fit.",
-    ),
-    "intent": (
-        "I'm never flying with you again.",
-        "I'm returning it.",
-        "I will definitely buy this again.",
-        "I highly recommend this.",
-        "I want to close my account.",
-        "I'm cancelling my subscription.",
-    ),
-}

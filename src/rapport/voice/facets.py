@@ -23,7 +23,8 @@ import numpy as np
 
 from rapport.errors import InputError, NotFittedError
 from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL
-from rapport.voice.facet_cues import CUES, PROTOTYPES, SWITCH_TO_NAMED, CueGroup
+from rapport.voice.facet_cues import CUES, SWITCH_TO_NAMED, CueGroup
+from rapport.voice.facet_prototypes import PROTOTYPES
 
 FACETS: tuple[str, ...] = (
     "job",
