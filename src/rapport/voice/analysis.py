@@ -23,7 +23,7 @@ from rapport.schema import table_exists
 from rapport.voice.codebook import read_codebook
 from rapport.voice.embed import Embedder, embed_cached, get_embedder
 from rapport.voice.facets import FacetDetector, FacetHit
-from rapport.voice.phrases import PhrasePart, join_phrase_parts, phrase_docs, phrase_part
+from rapport.voice.phrases import PhrasePart, join_phrase_parts, phrase_part
 from rapport.voice.redact import known_names
 from rapport.voice.sentiment import AspectOpinion, SentimentScorer, aspect_sentiments
 from rapport.voice.sentiment_head import HEAD_ENCODERS
@@ -184,7 +184,7 @@ def voice_frames(
     lexical = np.concatenate([w[0] for w in worked]) if worked else np.zeros(0)
     opinions = [found for w in worked for found in w[1]]
     cue_hits = [found for w in worked for found in w[2]]
-    docs = join_phrase_parts([w[3] for w in worked]) if worked else phrase_docs(texts)
+    docs = join_phrase_parts([w[3] for w in worked])
     lap("text")
 
     step("sentiment")

@@ -38,6 +38,12 @@ _COMPANY_NOUN = (
     r"|platform|platforms|operator|operators|insurer|insurers|hotel|hotels|restaurant"
     r"|restaurants|product|products|tool|tools|label|labels|designer|designers|firm|firms)"
 )
+# "more problems than anyone else": a view of the company set against all the others (both
+# perception and competitor).
+_THAN_THE_REST = (
+    r"(?:\w+ )?than (?:anyone|anybody|everyone|any other|all the other|the other|other)"
+    r" ?(?:else|\w+)?"
+)
 _OCCASION = (
     r"(?:wedding|weddings|funeral|honeymoon|vacation|vacay|vaca|holiday|holidays|trip|business"
     r" trip|work trip|conference|interview|job interview|meeting|party|parties|birthday"
@@ -378,8 +384,7 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|are) (?:\w+ )?(?:gone|going) (?:down ?hill|south|in a direction)",
                 r"(?:you|you guys|y'all) (?:have|'ve) (?:really |truly |always |consistently )?"
                 r"(?:handled|outdone|nailed|earned)",
-                r"(?:more|fewer|less|better|worse) (?:\w+ )?than (?:anyone|anybody|everyone"
-                r"|any other|all the other|the other|other) ?(?:else|\w+)?",
+                rf"(?:more|fewer|less|better|worse) {_THAN_THE_REST}",
             ),
         ),
     ),
@@ -398,8 +403,7 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r" (?:\w+ )?(?:airlines|banks|brands|stores|retailers|providers|carriers|prices)",
                 r"(?:could|can|would) (?:\w+ )?(?:find|get|buy) (?:this|it|them|these|one"
                 r"|something similar|the same) (?:\w+ )?(?:anywhere|elsewhere|cheaper|for less)",
-                r"(?:more|fewer|less|better|worse|cheaper) (?:\w+ )?than (?:anyone|anybody"
-                r"|everyone|any other|all the other|the other|other) ?(?:else|\w+)?",
+                rf"(?:more|fewer|less|better|worse|cheaper) {_THAN_THE_REST}",
             ),
         ),
     ),
