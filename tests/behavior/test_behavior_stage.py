@@ -123,6 +123,11 @@ def test_demo_p_alive_and_stages_agree_with_the_truth(demo: Any) -> None:
     repeat = frame[frame["frequency"] > 0]
     alive = repeat["alive_at_end"].astype(bool).to_numpy()
     assert _auc(repeat["p_alive"].to_numpy(), alive) > 0.8
+    # BG/NBD holds every one-time buyer alive (P(alive) 1.0 however old their purchase): the
+    # table leaves it empty for them rather than state it, and only for them
+    buyers = frame[frame["stage"] != "prospect"]
+    assert (buyers["p_alive"].isna() == (buyers["frequency"] == 0)).all()
+    assert buyers["p_alive"].dropna().between(0, 1).all()
     # the ladder's upper rungs hold the customers who truly will buy most: their true rate
     # if still alive (in BG/NBD a one-time buyer cannot have dropped out, so "alive" alone
     # says little about them)

@@ -127,6 +127,24 @@ def test_profile_reads_as_a_page_about_a_person(demo_store: DemoStore) -> None:
         ws.profile("nobody-at-all")
 
 
+def test_profile_of_a_lapsed_one_time_buyer(demo_store: DemoStore) -> None:
+    """No 'P(alive) 100%' beside 'lapsed': the story gives the age of their one purchase, and
+    the path says they slipped after it, not on the day they bought."""
+    ws = demo_store.ws
+    cid, days, last = ws.sql(
+        "SELECT customer_id, days_since_last_purchase, CAST(CAST(last_purchase AS DATE) AS "
+        "VARCHAR) FROM customer_behavior WHERE frequency = 0 AND status = 'lapsed' ORDER BY 1 "
+        "LIMIT 1").to_pylist()[0].values()
+    p = ws.profile(cid)
+    assert p["behaviour"]["p_alive"] is None
+    assert "P(alive)" not in p["story"]
+    assert f"(lapsed: their only purchase was {days:,.0f} days ago)" in p["story"]
+    assert p["behaviour"]["path"][-1] == {"status": "lapsed", "after": last}
+    repeat = ws.sql("SELECT customer_id FROM customer_behavior WHERE frequency > 0 ORDER BY 1 "
+                    "LIMIT 1").column(0)[0].as_py()
+    assert "P(alive) " in ws.profile(repeat)["story"]
+
+
 def test_cli_understanding_commands(demo_store: DemoStore, tmp_path: Path) -> None:
     ws = demo_store.ws
     # The CLI opens the store itself: give it a copy, as this process holds the original.

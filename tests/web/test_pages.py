@@ -123,6 +123,30 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert "Interview guide" in known.text
 
 
+def test_profile_numbers_read_as_numbers(site: tuple[TestClient, TestClient, str]) -> None:
+    """Counts without '.0', money with cents, P(alive) as a percentage, and a one-time buyer's
+    P(alive) explained instead of shown as 100%."""
+    analyst, _, cid = site
+    ws = analyst.app.state.workspace
+    b = ws.profile(cid)["behaviour"]
+    page = analyst.get(f"/customers/{cid}").text
+    cells = dict(re.findall(r"<tr><th>([^<]+)</th><td>(.*?)</td></tr>", page, flags=re.S))
+    assert cells["orders"] == f"{b['n_orders']:,.0f}"
+    assert cells["spend"] == f"{b['total_spend']:,.2f}"
+    assert cells["CLV"] == f"{b['clv']:,.2f}"
+    assert cells["P(alive)"].strip() == f"{100 * b['p_alive']:.0f}%"
+    once = ws.sql("SELECT customer_id FROM customer_behavior WHERE frequency = 0 AND status = "
+                  "'lapsed' ORDER BY 1 LIMIT 1").column(0)[0].as_py()
+    page = analyst.get(f"/customers/{once}").text
+    cells = dict(re.findall(r"<tr><th>([^<]+)</th><td>(.*?)</td></tr>", page, flags=re.S))
+    assert "not estimated for one purchase" in cells["P(alive)"]
+    assert re.search(r"lapsed \(after \d{4}-\d\d-\d\d\)", page)
+    silent = ws.sql("SELECT b.customer_id FROM customer_behavior b ANTI JOIN statements s "
+                    "USING (customer_id) WHERE b.frequency > 0 ORDER BY 1 LIMIT 1"
+                    ).column(0)[0].as_py()
+    assert "Nothing from them yet" in analyst.get(f"/customers/{silent}").text
+
+
 def test_viewers_see_no_contact_details(site: tuple[TestClient, TestClient, str]) -> None:
     analyst, viewer, cid = site
     identity = analyst.app.state.workspace.profile(cid)["identity"]

@@ -58,7 +58,9 @@ from rapport.schema import sections_markdown
 Progress = Callable[[str], None]
 
 BEHAVIOR_EXTRA_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("p_alive", "float64", "probability the customer is still active (BG/NBD)"),
+    ("p_alive", "float64", "probability the customer is still active (BG/NBD); empty for "
+     "one-time buyers, whom BG/NBD holds active whatever their age (their status follows the "
+     "age of their purchase)"),
     ("expected_purchases", "float64", "expected purchases over the horizon (BG/NBD)"),
     ("expected_spend", "float64", "expected value of one purchase (Gamma-Gamma)"),
     ("clv", "float64", "discounted expected value over the horizon"),
@@ -222,7 +224,9 @@ def _fit_and_predict(
         bg = BetaGeoModel(time_unit=unit, penalizer=0.001).fit(x, t_x, t_cal)
         notes.append("BG/NBD needed a small penalty (0.001) to converge.")
     models["bgnbd"] = _model_record(bg)
-    out["p_alive"] = bg.prob_alive(x, t_x, t_cal)
+    # BG/NBD lets customers leave only after a repeat purchase: for a one-time buyer it says
+    # 1.0 however long ago they bought, which reads as a fact it is not. Left empty instead.
+    out["p_alive"] = np.where(x > 0, bg.prob_alive(x, t_x, t_cal), np.nan)
     out["expected_purchases"] = bg.expected_purchases(
         convert_time(horizon, "months", unit), x, t_x, t_cal
     )

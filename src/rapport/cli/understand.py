@@ -16,6 +16,7 @@ from rich.rule import Rule
 from rapport.cli.app import JsonOpt, StoreOpt, _fail, _print_json, _query, _table, app, out
 from rapport.cli.voice import _bar, _sentiment
 from rapport.errors import RapportError
+from rapport.formats import money, percent
 
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -42,6 +43,13 @@ def print_understand_run(u: dict[str, Any]) -> None:
         out.print(f"[yellow]note:[/] {note}")
 
 
+def _when(step: dict[str, Any]) -> str:
+    """When a step of the ladder path began, or what it rests on."""
+    if step.get("since") or step.get("because"):
+        return str(step.get("since") or step.get("because"))
+    return f"after {step['after']}" if step.get("after") else "?"
+
+
 def _print_profile(p: dict[str, Any]) -> None:
     who = p["identity"]
     out.print(Rule(f"[bold]{who.get('name') or p['customer_id']}[/]  ({p['customer_id']})"))
@@ -61,13 +69,13 @@ def _print_profile(p: dict[str, Any]) -> None:
                 ("habits", f"{b.get('preferred_weekday_name') or '?'}s around "
                  f"{int(b['preferred_hour'] or 0)}:00; favourite {b.get('favourite_product')}"),
                 ("ladder", f"{b['stage']} ({b['status']})"),
-                ("value", f"CLV {b['clv']:,.0f}, P(alive) {b['p_alive']:.0%}"
+                ("value", f"CLV {money(b['clv'])}, " + (
+                    f"P(alive) {percent(b['p_alive'])}" if b.get("p_alive") is not None
+                    else "P(alive) not estimated for one purchase")
                  if b.get("clv") is not None else "—"),
                 ("RFM", str(b.get("rfm_segment")))]
         out.print(_table([{"": k, "value": v} for k, v in rows], "what they do"))
-        path = " → ".join(
-            f"{x.get('stage') or x.get('status')} ({x.get('since') or x.get('because') or '?'})"
-            for x in b["path"])
+        path = " → ".join(f"{x.get('stage') or x.get('status')} ({_when(x)})" for x in b["path"])
         out.print(f"[bold]path:[/] {path}")
     if p.get("persona"):
         out.print(f"[bold]persona:[/] {p['persona']['persona']}")

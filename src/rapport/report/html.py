@@ -11,45 +11,22 @@ from __future__ import annotations
 
 __all__ = ["render_report"]
 
-import math
 from datetime import date
 from typing import Any
 
 from jinja2 import DictLoader, Environment, StrictUndefined
 
+from rapport.formats import money, number, percent, signed
 from rapport.report import sections
 from rapport.report.privacy import NameMask
 from rapport.report.templates import TEMPLATES
 from rapport.workspace import Workspace
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value)
-
-
-def _num(value: Any) -> str:
-    """A count with thousands separators; a dash when unknown."""
-    return f"{value:,.0f}" if _number(value) else "–"
-
-
-def _money(value: Any) -> str:
-    return f"{value:,.2f}" if _number(value) else "–"
-
-
-def _pct(value: Any, digits: int = 0) -> str:
-    """A share (0..1) as a percentage."""
-    return f"{100 * value:.{digits}f}%" if _number(value) else "–"
-
-
-def _signed(value: Any) -> str:
-    return f"{value:+.2f}".replace("-", "−") if _number(value) else "–"
-
-
 def _environment() -> Environment:
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=_num, money=_money, pct=_pct, signed=_signed)
+    env.filters.update(num=number, money=money, pct=percent, signed=signed)
     return env
 
 

@@ -159,6 +159,8 @@ came in, who moved up the ladder, who came back and who slipped.</p>
 <td class="wide">{{ r.last_purchase }}</td>
 <td class="num">{{ r.p_alive | pct }}</td><td class="num">{{ r.clv | money }}</td></tr>
 {% endfor %}</tbody></table></div>
+<p class="muted">P(alive) is "–" for a one-time buyer: the model cannot judge one purchase,
+so they are at risk by its age.</p>
 {% endif %}
 </section>
 """

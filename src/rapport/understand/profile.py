@@ -107,7 +107,8 @@ def _path(purchases: list[dict[str, Any]], created: Any,
         path.append({"stage": "customer for life", "since": None,
                      "because": b.get("engagement")})
     if b.get("status") and b.get("status") not in ("active", "never bought"):
-        path.append({"status": b["status"], "since": _day(b.get("last_purchase"))})
+        # when exactly they slipped is unknown: after their last purchase
+        path.append({"status": b["status"], "after": _day(b.get("last_purchase"))})
     return path
 
 
@@ -220,6 +221,8 @@ def _story(p: dict[str, Any]) -> str:
         worth = f", worth about {clv:,.0f} over the next year" if clv is not None else ""
         stage = _STAGE_WORDS.get(str(b.get("stage")), str(b.get("stage")))
         alive = f", P(alive) {b['p_alive']:.0%}" if b.get("p_alive") is not None else ""
+        if not alive and b.get("frequency") == 0 and b.get("days_since_last_purchase") is not None:
+            alive = f": their only purchase was {b['days_since_last_purchase']:,.0f} days ago"
         lines.append(f"They are {stage} ({b['status']}{alive}){worth}.")
     else:
         lines.append(f"{first} has not bought from us yet.")

@@ -10,6 +10,8 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from rapport.formats import money, number, percent
+
 _STYLE = """
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;color:#222;
 background:#f6f6f4;line-height:1.45}header{background:#1f3b5a;color:#fff;padding:.6rem 1rem;
@@ -66,7 +68,7 @@ _OVERVIEW = """{% extends "layout" %}{% block body %}
 <div class="card"><h2>Customers at risk, most valuable first</h2><div class="scroll"><table>
 <tr><th>customer</th><th>status</th><th>CLV</th><th>last purchase</th></tr>
 {% for c in at_risk %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
-{{ c.name or c.customer_id }}</a></td><td>{{ c.status }}</td><td>{{ c.clv }}</td>
+{{ c.name or c.customer_id }}</a></td><td>{{ c.status }}</td><td>{{ c.clv | money }}</td>
 <td>{{ c.last_purchase }}</td></tr>{% endfor %}</table></div></div>
 <div class="card"><h2>Top themes</h2>{{ themes_chart | safe_svg }}
 {% if emerging %}<h3>Emerging</h3><ul>{% for t in emerging %}<li>{{ t.label }}
@@ -92,7 +94,8 @@ _CUSTOMERS = """{% extends "layout" %}{% block body %}
 <th>spend</th><th>stage</th><th>status</th></tr>
 {% for c in customers %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
 {{ c.name or c.customer_id }}</a></td><td>{{ c.email or '' }}</td>
-<td>{{ c.orders or c.transactions or 0 }}</td><td>{{ c.spend }}</td><td>{{ c.stage or '' }}</td>
+<td>{{ (c.orders or c.transactions or 0) | num }}</td><td>{{ c.spend | money }}</td>
+<td>{{ c.stage or '' }}</td>
 <td>{{ c.status or '' }}</td></tr>{% else %}<tr><td colspan="6">No customers match.</td></tr>
 {% endfor %}</table></div>{% endblock %}"""
 
@@ -102,19 +105,26 @@ _PROFILE = """{% extends "layout" %}{% block body %}
 {% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table></div>
 {% if p.behaviour %}<div class="card"><h2>What they do</h2><table>
 <tr><th>ladder</th><td>{{ p.behaviour.stage }} ({{ p.behaviour.status }})</td></tr>
-<tr><th>orders</th><td>{{ p.behaviour.n_orders }}</td></tr>
-<tr><th>spend</th><td>{{ p.behaviour.total_spend }}</td></tr>
-<tr><th>CLV</th><td>{{ p.behaviour.clv }}</td></tr>
-<tr><th>P(alive)</th><td>{{ p.behaviour.p_alive }}</td></tr>
+<tr><th>orders</th><td>{{ p.behaviour.n_orders | num }}</td></tr>
+<tr><th>spend</th><td>{{ p.behaviour.total_spend | money }}</td></tr>
+<tr><th>CLV</th><td>{{ p.behaviour.clv | money }}</td></tr>
+<tr><th>P(alive)</th><td>{% if p.behaviour.p_alive is not none %}{{ p.behaviour.p_alive | pct }}
+{% elif p.behaviour.frequency == 0 %}<span class="muted">not estimated for one purchase;
+judged by its age</span>{% else %}–{% endif %}</td></tr>
 <tr><th>favourite</th><td>{{ p.behaviour.favourite_product }}</td></tr></table>
-<p>{% for x in p.behaviour.path %}{{ x.stage or x.status }} ({{ x.since or '?' }})
+<p>{% for x in p.behaviour.path %}{{ x.stage or x.status }} ({{ x.since or
+('after ' ~ x.after if x.after) or '?' }})
 {% if not loop.last %} → {% endif %}{% endfor %}</p></div>{% endif %}
 {% if sentiment %}<div class="card">{{ sentiment | safe_svg }}</div>{% endif %}
 </div>
 {% if p.voice %}<div class="card" style="margin-top:1rem"><h2>In their own words</h2>
 {% for facet, items in p.voice.by_facet.items() if items %}<h3>{{ facet }}</h3>
 {% for s in items %}<blockquote>{{ s.text }} <span class="muted">{{ s.day }} ·
-{{ s.kind }}</span></blockquote>{% endfor %}{% endfor %}</div>{% endif %}
+{{ s.kind }}</span></blockquote>{% endfor %}{% else %}<p class="muted">{% if p.voice.statements
+%}{{ p.voice.statements | num }} statement{{ 's' if p.voice.statements != 1 else '' }} from
+them, none yet that tells a job, value, pain, hope or fear.{% else %}Nothing from them yet:
+no survey answer, review, ticket or note is linked to this customer.{% endif %}</p>
+{% endfor %}</div>{% endif %}
 {% if p.coverage %}<div class="card" style="margin-top:1rem"><h2>How well we know them</h2>
 {{ coverage | safe_svg }}<h3>Ask them next</h3><ul>{% for q in p.next_questions %}
 <li>{{ q.question }}</li>{% endfor %}</ul></div>{% endif %}
@@ -215,7 +225,7 @@ def _safe_svg(svg: str) -> Any:
     return Markup(svg)
 
 
-_ENV.filters["safe_svg"] = _safe_svg
+_ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent)
 
 
 def render(name: str, **context: Any) -> str:

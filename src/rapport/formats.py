@@ -1,0 +1,37 @@
+"""How numbers read on the pages and in the report: counts with thousands separators, money
+with two decimals, shares as percentages, and a dash for what is unknown (None, NaN)."""
+
+from __future__ import annotations
+
+__all__ = ["is_number", "money", "number", "percent", "signed"]
+
+import math
+from typing import Any
+
+UNKNOWN = "–"
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def number(value: Any) -> str:
+    """A count with thousands separators; a dash when unknown."""
+    return f"{value:,.0f}" if is_number(value) else UNKNOWN
+
+
+def money(value: Any) -> str:
+    """An amount with thousands separators and cents; a dash when unknown."""
+    return f"{value:,.2f}" if is_number(value) else UNKNOWN
+
+
+def percent(value: Any, digits: int = 0) -> str:
+    """A share (0..1) as a percentage; a dash when unknown."""
+    return f"{100 * value:.{digits}f}%" if is_number(value) else UNKNOWN
+
+
+def signed(value: Any) -> str:
+    """A score with its sign (a true minus sign); a dash when unknown."""
+    return f"{value:+.2f}".replace("-", "−") if is_number(value) else UNKNOWN
