@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 import rapport
-from conftest import count, write
+from conftest import DemoStore, count, write
 from rapport.errors import ConfigError, SchemaError, StoreError
 from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES
 
@@ -86,6 +86,26 @@ def test_status_and_customer_search(ws: rapport.Workspace, tmp_path: Path) -> No
     assert sorted(found[0]["keys"]) == ["email:ann@x.io", "external_id:7"]
     assert [c["name"] for c in ws.customers(search="8")] == ["Bo Chen"]
     assert len(ws.customers(limit=1, offset=1)) == 1
+
+
+def test_customer_list_after_analysis(demo_store: DemoStore) -> None:
+    """Each listed customer's counts come from their own rows, and once analysed, their stage,
+    status, orders and CLV too: the list a search shows says where each customer stands."""
+    ws = demo_store.ws
+    listed = ws.customers(limit=40, offset=100) + ws.customers(search="Hannah", limit=20)
+    assert len(listed) > 45
+    for c in listed:
+        cid = c["customer_id"]
+        n, spend = ws.sql("SELECT count(*), round(coalesce(sum(amount), 0), 2) FROM "
+                          "transactions WHERE customer_id = ?", [cid]).to_pylist()[0].values()
+        assert (c["transactions"], c["spend"]) == (n, spend)
+        assert c["feedback"] == count(ws, f"SELECT count(*) FROM feedback WHERE customer_id = "
+                                          f"'{cid}'")
+        b = ws.sql("SELECT stage, status, CAST(n_orders AS BIGINT) AS orders FROM "
+                   "customer_behavior WHERE customer_id = ?", [cid]).to_pylist()[0]
+        assert {k: c[k] for k in b} == b
+    ids = [c["customer_id"] for c in listed[:40]]
+    assert ids == sorted(ids) and all("hannah" in c["name"].lower() for c in listed[40:])
 
 
 def test_docs_schema_is_in_step_with_the_code() -> None:

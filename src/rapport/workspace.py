@@ -19,7 +19,7 @@ from rapport.ingest import IngestRequest, IngestResult, ingest
 from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
 from rapport.lookups import build_lookups
-from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate
+from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate, table_exists
 from rapport.store import Helpers
 from rapport.understanding import UnderstandingMethods
 
@@ -271,20 +271,38 @@ class Workspace(UnderstandingMethods, AccessMethods):
         if stage or sort:
             return self._analyzed_customers(conditions, params, stage, sort, limit, offset)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        return self._rows(
-            "SELECT c.customer_id, c.name, c.email, c.phone, c.account_id, "
-            "coalesce(t.n, 0) AS transactions, round(coalesce(t.spend, 0), 2) AS spend, "
-            "CAST(CAST(t.last AS DATE) AS VARCHAR) AS last_purchase, "
-            "coalesce(f.n, 0) AS feedback, "
-            "(SELECT list(i.kind || ':' || i.value ORDER BY i.kind, i.value) FROM identities i "
-            " WHERE i.customer_id = c.customer_id) AS keys "
-            "FROM customers c "
-            "LEFT JOIN (SELECT customer_id, count(*) AS n, sum(amount) AS spend, max(ts) AS last "
-            "FROM transactions GROUP BY customer_id) t USING (customer_id) "
-            "LEFT JOIN (SELECT customer_id, count(*) AS n FROM feedback GROUP BY customer_id) f "
-            f"USING (customer_id) {where} ORDER BY c.customer_id LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
+        # The page's ids first, then each part read for those ids alone (the lookup indexes
+        # serve them): aggregating all transactions to show 100 customers took 2.3 s at 1M.
+        ids = [r[0] for r in self._con.execute(
+            f"SELECT c.customer_id FROM customers c {where} ORDER BY c.customer_id "
+            f"LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()]
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = {r["customer_id"]: r for r in self._rows(
+            f"SELECT customer_id, name, email, phone, account_id FROM customers "
+            f"WHERE customer_id IN ({marks})", ids)}
+        parts = {
+            "transactions": "SELECT customer_id, count(*) AS transactions, round(sum(amount), "
+                            "2) AS spend, CAST(CAST(max(ts) AS DATE) AS VARCHAR) AS "
+                            "last_purchase FROM transactions WHERE customer_id IN ({}) GROUP BY 1",
+            "feedback": "SELECT customer_id, count(*) AS feedback FROM feedback "
+                        "WHERE customer_id IN ({}) GROUP BY 1",
+            "identities": "SELECT customer_id, list(kind || ':' || value ORDER BY kind, value) "
+                          "AS keys FROM identities WHERE customer_id IN ({}) GROUP BY 1",
+        }
+        if table_exists(self._con, "customer_behavior"):  # as of the last analysis
+            parts["customer_behavior"] = (
+                "SELECT customer_id, stage, status, CAST(n_orders AS BIGINT) AS orders, "
+                "round(clv, 2) AS clv FROM customer_behavior WHERE customer_id IN ({})")
+        empty = {"transactions": 0, "spend": 0.0, "last_purchase": None, "feedback": 0,
+                 "keys": None}
+        for row in rows.values():
+            row.update(empty)
+        for query in parts.values():
+            for found in self._rows(query.format(marks), ids):
+                rows[found["customer_id"]].update(found)
+        return [rows[i] for i in ids]
 
     def _analyzed_customers(
         self, conditions: list[str], params: list[Any], stage: str | None, sort: str | None,

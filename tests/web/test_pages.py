@@ -87,6 +87,8 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     email = analyst.app.state.workspace.profile(cid)["identity"]["email"]
     found = analyst.get("/customers", params={"search": email})
     assert found.status_code == 200 and cid in found.text
+    stage = analyst.app.state.workspace.profile(cid)["behaviour"]["stage"]
+    assert f"<td>{stage}</td>" in found.text  # the search shows where they stand
     at_risk = analyst.get("/customers", params={"stage": "at risk"})
     assert at_risk.status_code == 200 and "at risk" in at_risk.text
     ws = analyst.app.state.workspace

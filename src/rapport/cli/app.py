@@ -271,7 +271,8 @@ def customers(
         f", {stage}" if stage else "") + (f", by {sort}" if sort else "")
     cols = ("customer_id", "name", "stage", "status", "orders", "spend", "last_purchase",
             "p_alive", "clv") if (stage or sort) else (
-        "customer_id", "name", "email", "transactions", "spend", "last_purchase", "feedback")
+        "customer_id", "name", "email", "transactions", "spend", "last_purchase", "feedback",
+        *(("stage", "status") if rows and "stage" in rows[0] else ()))
     out.print(_table(rows, title, cols))
 
 
