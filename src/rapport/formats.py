@@ -1,14 +1,22 @@
-"""How numbers read on the pages and in the report: counts with thousands separators, money
-with two decimals, shares as percentages, and a dash for what is unknown (None, NaN)."""
+"""How numbers and dates read on the pages and in the report: counts with thousands
+separators, money with two decimals, shares as percentages, days without the time, and a dash
+for what is unknown (None, NaN)."""
 
 from __future__ import annotations
 
-__all__ = ["is_number", "money", "number", "percent", "signed"]
+__all__ = ["day", "is_number", "money", "number", "percent", "signed"]
 
 import math
 from typing import Any
 
 UNKNOWN = "–"
+
+
+def day(value: Any) -> str:
+    """A date or timestamp as its day, YYYY-MM-DD; a dash when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return UNKNOWN
+    return str(value)[:10]
 
 
 def is_number(value: Any) -> bool:

@@ -79,6 +79,12 @@ DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
         ("I'm Sarah, your host", "I'm [name], your host"),
         ("I spoke to Mark Thanks to him", "I spoke to [name] Thanks to him"),
         ("Hi Sarah Jane", "Hi [name]"),
+        # a name that says something, common words included
+        ("Jack says most of their business comes from startups.",
+         "[name] says most of their business comes from startups."),
+        ("Grace Lee told me the rollout slipped", "[name] told me the rollout slipped"),
+        ("On the call Will asked for a quote", "On the call [name] asked for a quote"),
+        ("Maria mentioned a new CFO.", "[name] mentioned a new CFO."),
         # sign-offs, with names the list does not know
         ("The app logged me out. Thanks, Mateo", "The app logged me out. Thanks, [name]"),
         ("Cheers, Anna", "Cheers, [name]"),
@@ -114,6 +120,8 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "landed at Charlotte Douglas then Ronald Reagan then Logan International",
         "Virginia Beach is lovely; Charlotte Airport was busy; Jordan River",
         "I'm Virginia, this is May",
+        "Customer Service said no. Delta says sorry. The bill says $40. Apple explained.",
+        "@JetBlue that is not what your employee at Logan told me.",
         "my name is Delta",
         "@united Thanks!",
         "Thanks, everyone!",

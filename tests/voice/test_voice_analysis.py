@@ -4,6 +4,7 @@ truth), Olist's Portuguese reviews, PII in feedback, re-analysis, codebooks and 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -143,6 +144,31 @@ def test_cli_voice_commands(demo: tuple[rapport.Workspace, dict], tmp_path: Path
     assert bad.exit_code == 1 and "facets are: job, pain" in bad.output
     missing = runner.invoke(app, ["quotes", "--theme", "no such words anywhere", *store])
     assert missing.exit_code == 1 and "rapport themes" in missing.output
+
+
+def test_quotes_say_each_thing_once(demo: tuple[rapport.Workspace, dict]) -> None:
+    """The same words said again ("The flavour is excellent." ten times) are one quote that
+    counts how often they were said, not ten lines of the page."""
+    ws, _ = demo
+
+    def norm(text: str) -> str:
+        return " ".join(re.findall(r"[^\W_]+", text.lower()))
+
+    repeated = 0
+    for theme in ws.themes(level=1, limit=5):
+        said = [norm(r["text"]) for r in ws.sql(
+            "SELECT s.text FROM statement_themes st JOIN statements s USING (statement_id) "
+            "WHERE st.theme_id = ?", [theme["theme_id"]]).to_pylist()]
+        quotes = ws.quotes(theme["theme_id"], limit=500)["quotes"]
+        keys = [norm(q["text"]) for q in quotes]
+        assert len(keys) == len(set(keys)) == len(set(said))
+        assert [q["times"] for q in quotes] == [said.count(k) for k in keys]
+        similarity = [q["similarity"] for q in quotes]
+        assert similarity == sorted(similarity, reverse=True)
+        repeated += sum(q["times"] > 1 for q in quotes)
+        stored = [norm(q["text"]) for q in theme["quotes"]]
+        assert len(stored) == len(set(stored))
+    assert repeated > 0  # the demo's customers do repeat themselves
 
 
 def test_codebook_export_then_code_with_it(demo: tuple[rapport.Workspace, dict]) -> None:

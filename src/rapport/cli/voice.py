@@ -119,7 +119,8 @@ def quotes(
     for q in data["quotes"]:
         when = str(q["ts"])[:10] if q["ts"] is not None else ""
         who = q["customer_id"] or "anonymous"
-        out.print(f"  “{q['text']}” [dim]— {who}, {when}[/] {_sentiment(q['sentiment'])}")
+        again = f" (said {q['times']} times)" if q.get("times", 1) > 1 else ""
+        out.print(f"  “{q['text']}” [dim]— {who}, {when}{again}[/] {_sentiment(q['sentiment'])}")
 
 
 @app.command()

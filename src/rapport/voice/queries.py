@@ -96,7 +96,9 @@ def quotes(
     limit: int = 20,
     sentiment: str | None = None,
 ) -> dict[str, Any]:
-    """A theme and its statements in the customers' words, most typical first."""
+    """A theme and its statements in the customers' words, most typical first. The same words
+    said again (case, spacing and punctuation aside) are shown once, with `times`: how many of
+    the theme's statements say them."""
     found = find_theme(con, theme)
     params: list[Any] = [found["theme_id"]]
     extra = ""
@@ -107,10 +109,15 @@ def quotes(
         params.append(sentiment)
     rows = _records(
         con,
-        "SELECT s.statement_id, s.feedback_id, s.customer_id, s.ts, s.text, "
-        "round(s.sentiment, 3) AS sentiment, s.sentiment_label, round(st.similarity, 3) AS "
-        "similarity FROM statement_themes st JOIN statements s USING (statement_id) "
-        f"WHERE st.theme_id = ? {extra} ORDER BY st.similarity DESC, s.statement_id LIMIT ?",
+        "SELECT statement_id, feedback_id, customer_id, ts, text, sentiment, sentiment_label, "
+        "similarity, times FROM (SELECT s.statement_id, s.feedback_id, s.customer_id, s.ts, "
+        "s.text, round(s.sentiment, 3) AS sentiment, s.sentiment_label, round(st.similarity, "
+        "3) AS similarity, st.similarity AS exact, count(*) OVER same AS times, row_number() "
+        "OVER (same ORDER BY st.similarity DESC, s.statement_id) AS nth "
+        "FROM statement_themes st JOIN statements s USING (statement_id) "
+        f"WHERE st.theme_id = ? {extra} WINDOW same AS (PARTITION BY trim(regexp_replace("
+        "lower(s.text), '[^\\pL\\pN]+', ' ', 'g')))) WHERE nth = 1 "
+        "ORDER BY exact DESC, statement_id LIMIT ?",
         [*params, limit],
     )
     return {"theme": found, "quotes": rows}

@@ -89,6 +89,17 @@ _NOT_AFTER_HONORIFIC = frozenset(
     {"Martens", "Pepper", "Scholl", "Scholls", "Coffee", "Clean", "Fields", "Selfridge", "Me"}
     | {"America", "Universe", "World", "Right", "Wrong", "Who", "Potato", "Bean", "Goodwrench"}
 )
+# A first name (common words too) that says or asks something is a person: "Jack says their
+# business is growing", "Grace Lee told me", "Will asked for a quote". Only things people do
+# with words, so "Bill says $40" (an invoice) is rare enough to accept.
+_SAID = re.compile(
+    rf"(?<![\w@#'’.-])(?P<first>{_NAME_WORD})(?:\s+(?P<last>{_SURNAME_WORD}))?"
+    r"\s+(?:says|said|told|tells|mentioned|mentions|explained|explains|asked|asks|wrote|writes"
+    r"|confirmed|confirms|promised|promises|reminded|reminds|complained|complains|replied"
+    r"|thinks|thought|admitted|admits)\b"
+)
+# "the staff at Logan told me": a place that speaks for the people in it
+_PLACE_BEFORE = re.compile(r"(?i:\b(?:at|in|from|to|via|of)\s+)$")
 # The surname sits in a lookahead so that "Thanks Sarah Johnson" can match at "Sarah".
 _FULL_NAME = re.compile(
     rf"(?<![\w@#'’.-])(?P<first>{_NAME_WORD})(?=\s+(?P<last>{_SURNAME_WORD})\b)"
@@ -176,6 +187,9 @@ def _names(text: str) -> list[tuple[int, int, str]]:
             found.append((match.start("first"), _name_end(match), "name"))
     for match in _HONORIFIC.finditer(text):
         if match.group("first") not in _NOT_AFTER_HONORIFIC:
+            found.append((match.start("first"), _name_end(match), "name"))
+    for match in _SAID.finditer(text):
+        if match.group("first") in _NAMES and not _PLACE_BEFORE.search(text, 0, match.start()):
             found.append((match.start("first"), _name_end(match), "name"))
     for match in _FULL_NAME.finditer(text):
         if match.group("first") in _PLAIN_NAMES and match.group("last") not in NOT_SURNAMES:

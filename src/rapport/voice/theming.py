@@ -7,6 +7,7 @@ __all__ = ["THEME_COLUMNS", "ThemeResult", "build_themes", "codebook_from_themes
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -63,6 +64,9 @@ def _label(phrases: list[tuple[str, float, int]]) -> str:
     return first
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def _quotes(
     rows: np.ndarray, vectors: np.ndarray, texts: Sequence[str], ids: Sequence[str], n: int = 8
 ) -> list[dict[str, str]]:
@@ -72,7 +76,7 @@ def _quotes(
     seen: set[str] = set()
     for r in rows[np.argsort(-closeness, kind="stable")]:
         text = texts[r]
-        key = text.lower().strip()
+        key = " ".join(_WORDS.findall(text.lower()))  # "Great!" and "great." are one quote
         if key in seen or not 12 <= len(text) <= 240:
             continue
         seen.add(key)

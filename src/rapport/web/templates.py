@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from rapport.formats import money, number, percent
+from rapport.formats import day, money, number, percent
 
 _STYLE = """
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;color:#222;
@@ -154,15 +154,16 @@ _THEMES = """{% extends "layout" %}{% block body %}
 {% endblock %}"""
 
 _THEME = """{% extends "layout" %}{% block body %}
-<p class="muted">{{ theme.size }} statements · sentiment {{ '%+.2f' % (theme.sentiment or 0) }}
-· {{ theme.trend }} · first {{ theme.first_seen }} · last {{ theme.last_seen }}</p>
+<p class="muted">{{ theme.size | num }} statements · sentiment {{ '%+.2f' % (theme.sentiment or 0)
+}} · {{ theme.trend }} · first {{ theme.first_seen | day }} · last {{ theme.last_seen | day }}</p>
 <div class="card">{{ trend | safe_svg }}</div>
 {% if subthemes %}<div class="card"><h2>Sub-themes</h2><ul>{% for t in subthemes %}
 <li><a href="/themes/{{ t.theme_id | urlencode }}">{{ t.label }}</a> ({{ t.size }})</li>
 {% endfor %}</ul></div>{% endif %}
 <div class="card" style="margin-top:1rem"><h2>In their words</h2>
-{% for q in quotes %}<blockquote>{{ q.text }} <span class="muted">{{ q.ts }}</span>
-</blockquote>{% endfor %}</div>{% endblock %}"""
+{% for q in quotes %}<blockquote>{{ q.text }} <span class="muted">{{ q.ts | day }}{% if
+q.times > 1 %} · said {{ q.times }} times{% endif %}</span></blockquote>{% endfor %}</div>
+{% endblock %}"""
 
 _PERSONAS = """{% extends "layout" %}{% block body %}
 <div class="cards">{% for p in personas %}<div class="card">
@@ -225,7 +226,7 @@ def _safe_svg(svg: str) -> Any:
     return Markup(svg)
 
 
-_ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent)
+_ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent, day=day)
 
 
 def render(name: str, **context: Any) -> str:
