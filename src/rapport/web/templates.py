@@ -122,8 +122,9 @@ judged by its age</span>{% else %}–{% endif %}</td></tr>
 {% for s in items %}<blockquote>{{ s.text }} <span class="muted">{{ s.day }} ·
 {{ s.kind }}</span></blockquote>{% endfor %}{% else %}<p class="muted">{% if p.voice.statements
 %}{{ p.voice.statements | num }} statement{{ 's' if p.voice.statements != 1 else '' }} from
-them, none yet that tells a job, value, pain, hope or fear.{% else %}Nothing from them yet:
-no survey answer, review, ticket or note is linked to this customer.{% endif %}</p>
+them, none yet that carries a facet (a job, a value, a pain, a hope…).{% else %}
+Nothing from them yet: no survey answer, review, ticket or note is linked to this customer.
+{% endif %}</p>
 {% endfor %}</div>{% endif %}
 {% if p.coverage %}<div class="card" style="margin-top:1rem"><h2>How well we know them</h2>
 {{ coverage | safe_svg }}<h3>Ask them next</h3><ul>{% for q in p.next_questions %}
