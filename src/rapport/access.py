@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,8 @@ ROLES = ("viewer", "analyst", "admin")
 _N, _R, _P = 2**14, 8, 1
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
+ACTIVE_SECONDS = 5.0
+"""How long a user found active is taken as active without asking the store again."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def _token_hash(token: str) -> str:
 class AccessMethods(StoreQueries):
     """Part of `Workspace`: users, passwords and API tokens."""
 
+    _active_seen: dict[str, float]
+    """User name -> when `active` last found them active (shared with the views)."""
+
     def add_user(self, username: str, password: str, role: str = "viewer") -> dict[str, Any]:
         """Add a user who may log in to the web app (or replace their password and role)."""
         self._writable()
@@ -91,6 +97,7 @@ class AccessMethods(StoreQueries):
         self._con.execute(
             "INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, false)",
             [username, role, hash_password(password), _now()])
+        self._active_seen.clear()
         return {"username": username, "role": role}
 
     def users(self) -> list[dict[str, Any]]:
@@ -112,9 +119,21 @@ class AccessMethods(StoreQueries):
         return User(username, str(rows[0][0]))
 
     def active(self, username: str) -> bool:
-        """Whether the user exists and is not disabled (a session's check on every page)."""
-        return bool(self._con.execute("SELECT 1 FROM users WHERE username = ? AND NOT "
-                                      "disabled", [username]).fetchall())
+        """Whether the user exists and is not disabled (a session's check on every page).
+        A user found active is taken as active for `ACTIVE_SECONDS` more without a query:
+        the check would otherwise be a tenth of a page's work. Only this process can change
+        users while it holds the store, and `add_user` forgets what was seen."""
+        now = time.monotonic()
+        seen = self._active_seen.get(username)
+        if seen is not None and now - seen < ACTIVE_SECONDS:
+            return True
+        found = bool(self._con.execute("SELECT 1 FROM users WHERE username = ? AND NOT "
+                                       "disabled", [username]).fetchall())
+        if found:
+            self._active_seen[username] = now
+        else:
+            self._active_seen.pop(username, None)
+        return found
 
     def create_token(self, username: str, name: str = "script") -> dict[str, Any]:
         """A new API token acting as `username`; the token itself is shown only now."""

@@ -6,11 +6,17 @@ column it reads the few rows directly. `analyze` builds the indexes after it rew
 derived tables (which drops theirs); `ingest` drops those on the raw tables before it writes,
 so loads do not pay for index upkeep and identity merges may rewrite customer ids freely.
 Until the next analysis, lookups fall back to scans: slower, never wrong.
+
+`analyze` also stores a copy of each customer's raw rows in `profile_parts` (see
+`rapport.understand.profile_parts`) and stamps it in `rapport_meta`; a load deletes the stamp
+(`forget_raw_parts`) in its own transaction, so profiles read the raw tables again until the
+next analysis.
 """
 
 from __future__ import annotations
 
-__all__ = ["LOOKUPS", "build_lookups", "drop_lookups", "lookup_indexes"]
+__all__ = ["LOOKUPS", "RAW_PARTS_STAMP", "build_lookups", "drop_lookups", "forget_raw_parts",
+           "lookup_indexes"]
 
 import duckdb
 
@@ -35,6 +41,16 @@ LOOKUPS: tuple[tuple[str, str], ...] = (
     ("feedback_voice", "customer_id"),
     ("profile_parts", "customer_id"),
 )
+
+
+RAW_PARTS_STAMP = "profile_parts_raw"
+"""The `rapport_meta` key that says the raw rows stored in `profile_parts` are current."""
+
+
+def forget_raw_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark the raw rows stored in `profile_parts` stale (every load does, before it writes)."""
+    if table_exists(con, "rapport_meta"):
+        con.execute("DELETE FROM rapport_meta WHERE key = ?", [RAW_PARTS_STAMP])
 
 
 def _name(table: str, column: str) -> str:

@@ -60,6 +60,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
             ) from None
         self._views: list[Workspace] = []
         self._helpers = Helpers(self._con, self._setup)  # shared with the views
+        self._active_seen = {}  # shared with the views (see AccessMethods.active)
         self._setup(self._con)
         self._limit_memory()
         self.read_only = read_only

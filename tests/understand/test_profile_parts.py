@@ -11,7 +11,7 @@ import pytest
 import rapport
 from conftest import DemoStore
 from rapport.demo import generate_demo
-from rapport.lookups import lookup_indexes
+from rapport.lookups import forget_raw_parts, lookup_indexes
 from rapport.understand import analysis as understand_analysis
 from rapport.understand.profile import customer_profile
 from rapport.understand.profile_parts import (
@@ -34,10 +34,10 @@ def test_stored_parts_give_the_same_profiles_as_the_tables(demo_store: DemoStore
     assert columns == ["customer_id", *PARTS]  # analyze built every part
     assert "lookup_profile_parts_customer_id" in lookup_indexes(con)
     with_rows = con.execute(
-        "SELECT count(*) FROM (SELECT customer_id FROM customer_behavior UNION SELECT "
-        "customer_id FROM statements UNION SELECT entity_id FROM coverage WHERE level = "
-        "'customer' UNION SELECT customer_id FROM say_do) WHERE customer_id IS NOT NULL"
-    ).fetchall()[0][0]
+        "SELECT count(*) FROM (SELECT customer_id FROM customers UNION SELECT customer_id FROM "
+        "customer_behavior UNION SELECT customer_id FROM statements UNION SELECT entity_id FROM "
+        "coverage WHERE level = 'customer' UNION SELECT customer_id FROM say_do) WHERE "
+        "customer_id IS NOT NULL").fetchall()[0][0]
     assert con.execute("SELECT count(*) FROM profile_parts").fetchall()[0][0] == with_rows
     # Every customer who said something or has a say-vs-do insight, and a sample of the rest.
     ids = sorted({r[0] for r in con.execute(
@@ -48,6 +48,12 @@ def test_stored_parts_give_the_same_profiles_as_the_tables(demo_store: DemoStore
     stored = _profiles(con, ids)
     sample = stored_parts(con, ids[0])
     assert sample is not None and sample["behaviour"] is not None
+    assert sample["identity"]["customer_id"] == ids[0] and sample["purchases"]
+    forget_raw_parts(con)  # as a load does: identity and purchases from the tables again
+    stale = stored_parts(con, ids[0])
+    assert stale is not None and stale["identity"] is None and stale["purchases"] is None
+    assert stale["behaviour"] == sample["behaviour"]
+    assert _profiles(con, ids) == stored
     drop_profile_parts(con)
     assert stored_parts(con, ids[0]) is None  # the profile now reads the tables
     assert _profiles(con, ids) == stored
@@ -102,7 +108,7 @@ def test_analyze_builds_parts_and_a_failed_one_leaves_none_stale(
         ws.analyze(voice=False, understand=False)
         con = ws._con
         assert [r[0] for r in con.execute("DESCRIBE profile_parts").fetchall()] == [
-            "customer_id", "behaviour"]
+            "customer_id", "identity", "purchases", "behaviour"]
         cid = str(con.execute("SELECT customer_id FROM customer_behavior WHERE n_orders > 1 "
                               "ORDER BY customer_id LIMIT 1").fetchall()[0][0])
         before = ws.profile(cid)
@@ -120,3 +126,41 @@ def test_analyze_builds_parts_and_a_failed_one_leaves_none_stale(
         for key, value in before["behaviour"].items():  # refitted: the same to rounding
             assert after["behaviour"][key] == (pytest.approx(value, rel=1e-9)
                                                if isinstance(value, float) else value), key
+
+
+def test_a_load_after_the_analysis_shows_in_profiles_at_once(tmp_path: Path) -> None:
+    """The stored raw parts are dropped from use by any load, a failed one excepted."""
+    files = generate_demo(tmp_path / "data", customers=150, seed=3)
+    with rapport.open(tmp_path / "store.duckdb") as ws:
+        for kind, file in (("customers", files.customers), ("transactions", files.transactions)):
+            ws.ingest(file, kind, source="demo")
+        ws.analyze(voice=False, understand=False)
+        con = ws._con
+        cid, external = con.execute(
+            "SELECT b.customer_id, i.value FROM customer_behavior b JOIN identities i USING "
+            "(customer_id) WHERE b.n_orders > 1 AND i.kind = 'external_id' ORDER BY 1 LIMIT 1"
+        ).fetchall()[0]
+        stored = stored_parts(con, cid)
+        assert stored is not None and stored["identity"]["customer_id"] == cid
+        before = ws.profile(cid)
+        assert "Kiosk" not in [c["channel"] for c in before["behaviour"]["channels"]]
+        bad = tmp_path / "bad.csv"
+        bad.write_text(f"CustomerID,Order Date,Total,Channel\n{external},not a day,5,Kiosk\n")
+        with pytest.raises(rapport.RapportError):
+            ws.ingest(bad, "transactions", source="kiosk")
+        kept = stored_parts(con, cid)
+        assert kept is not None and kept["identity"] is not None  # a failed load: still good
+        more = tmp_path / "kiosk.csv"
+        more.write_text(f"CustomerID,Order ID,Order Date,Total,Channel,Product\n"
+                        f"{external},K-1,2025-06-01 10:00:00,12.5,Kiosk,Kiosk Latte\n")
+        ws.ingest(more, "transactions", source="kiosk")
+        stale = stored_parts(con, cid)
+        assert stale is not None and stale["identity"] is None and stale["purchases"] is None
+        after = ws.profile(cid)
+        assert "Kiosk" in [c["channel"] for c in after["behaviour"]["channels"]]
+        assert after["identity"] == before["identity"]
+        assert after["behaviour"]["n_orders"] == before["behaviour"]["n_orders"]  # not refitted
+        ws.analyze(voice=False, understand=False)
+        fresh = stored_parts(con, cid)
+        assert fresh is not None and fresh["identity"] is not None
+        assert ws.profile(cid)["behaviour"]["channels"] == after["behaviour"]["channels"]

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import rapport
 from conftest import DemoStore
+from rapport import access
 from rapport.access import hash_password, verify_password
 from rapport.cli import app as cli
 from rapport.errors import AccessError, ConfigError
@@ -166,6 +167,24 @@ def test_passwords_are_hashed_and_tokens_revocable(tmp_path: Path) -> None:
         ws.revoke_token(made["token_id"])
         with pytest.raises(AccessError, match="revoked"):
             ws.check_token(made["token"])
+
+
+def test_a_user_found_active_is_asked_again_after_a_few_seconds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(access.time, "monotonic", lambda: clock[0])
+    with rapport.open(tmp_path / "s.duckdb") as ws:
+        view = ws.view()  # a server thread's workspace shares what was seen
+        assert not view.active("ann")
+        ws.add_user("ann", "a long enough password", "analyst")
+        assert view.active("ann") and ws.active("ann")
+        ws._con.execute("UPDATE users SET disabled = true WHERE username = 'ann'")
+        clock[0] += access.ACTIVE_SECONDS - 0.5
+        assert view.active("ann")  # seen a moment ago: no query
+        clock[0] += 1.0
+        assert not view.active("ann") and not ws.active("ann")
+        ws.add_user("ann", "a new long enough password", "analyst")  # enabled again
+        assert view.active("ann")
 
 
 def test_user_and_token_commands(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ from rapport.ingest.sqltools import drop_temp
 from rapport.ingest.sqltools import ident as _q
 from rapport.ingest.stage import FieldPlan, build_stage, collect_errors
 from rapport.ingest.writers import replace_earlier, upsert_customers, write_rejects, write_rows
-from rapport.lookups import drop_lookups
+from rapport.lookups import drop_lookups, forget_raw_parts
 
 Progress = Callable[[str], None]
 STEPS = ("read", "map", "validate", "resolve identities", "write")
@@ -198,6 +198,7 @@ def _ingest_source(
     con.execute("BEGIN TRANSACTION")
     try:
         drop_lookups(con)  # rebuilt by the next analysis (see rapport.lookups)
+        forget_raw_parts(con)  # the profiles' copy of raw rows: stale from now on
         row = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()
         ingest_id = int(row[0]) if row else 1
         step("resolve identities")

@@ -14,6 +14,7 @@ __all__ = ["UnknownCustomer", "customer_profile"]
 import json
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -22,8 +23,9 @@ from rapport import settings
 from rapport.errors import ConfigError
 
 from .knowledge import Framework, load_framework
-from .profile_parts import Parts, read_parts
+from .profile_parts import PURCHASE_COLUMNS, Parts, stored_parts, table_parts
 from .rows import day as _day
+from .rows import ordered as _ordered
 from .rows import rows as _rows
 from .rows import rows_if_built as _rows_if_built
 
@@ -42,27 +44,45 @@ def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
     if not rows:
         raise UnknownCustomer(f"no customer {cid!r}; find one with `rapport customers --search`.")
     row = rows[0]
-    account = con.execute("SELECT name FROM accounts WHERE account_id = ?",
-                          [row["account_id"]]).fetchall() if row["account_id"] else []
-    row["account"] = account[0][0] if account else None  # (no join: it would scan accounts)
-    attributes = json.loads(row.pop("attributes") or "{}")
-    row["created_at"] = _day(row["created_at"])
-    row["keys"] = [f"{k}:{v}" for k, v in sorted(con.execute(
-        "SELECT kind, value FROM identities WHERE customer_id = ?", [cid]).fetchall(),
-        key=lambda kv: [(x is None, x) for x in kv])]
-    row["demographics"] = attributes
+    names = [r[0] for r in con.execute("SELECT name FROM accounts WHERE account_id = ?",
+                                       [row["account_id"]]).fetchall()
+             if r[0] is not None] if row["account_id"] else []
+    row["account"] = min(names) if names else None  # (no join: it would scan accounts)
+    attributes = row.pop("attributes")
+    row["keys"] = con.execute("SELECT kind, value FROM identities WHERE customer_id = ?",
+                              [cid]).fetchall()
+    row["demographics"] = json.loads(attributes) if attributes else None
     roles = _rows_if_built(con, "SELECT title, role FROM contacts WHERE customer_id = ?",
                            [cid])
     if roles is not None:
         row["roles"] = roles
-    return row
+    return _as_identity(row)
+
+
+def _as_identity(row: dict[str, Any]) -> dict[str, Any]:
+    """The identity part as the profile shows it (read from the tables or stored)."""
+    out = {k: row.get(k) for k in ("customer_id", "name", "email", "phone", "account_id")}
+    out["created_at"] = _day(row.get("created_at"))
+    out["source"], out["account"] = row.get("source"), row.get("account")
+    out["keys"] = [f"{k}:{v}" for k, v in sorted(
+        row.get("keys") or [], key=lambda kv: [(x is None, x) for x in kv])]
+    out["demographics"] = row.get("demographics") or row.get("attributes") or {}
+    if "roles" in row:
+        out["roles"] = _ordered(row["roles"], "title", "role")
+    return out
 
 
 def _purchases(con: duckdb.DuckDBPyConnection, cid: str) -> list[dict[str, Any]]:
     """The customer's transactions, read once (by the lookup index) for the whole profile."""
-    return _rows(con, "SELECT CAST(ts AS DATE) AS day, amount, product, category, channel, "
-                      "coalesce(order_id, transaction_id) AS order_key FROM transactions "
-                      "WHERE customer_id = ?", [cid])
+    return _ordered(_rows(con, f"SELECT {PURCHASE_COLUMNS} FROM transactions "
+                               f"WHERE customer_id = ?", [cid]),
+                    "day", "order_key", "product", "amount")
+
+
+def _stored_purchases(stored: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for t in stored:
+        t["day"] = None if t["day"] is None else date.fromisoformat(t["day"])
+    return _ordered(stored, "day", "order_key", "product", "amount")
 
 
 def _top_products(purchases: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -247,22 +267,28 @@ Beside = Callable[[Callable[[duckdb.DuckDBPyConnection], Any]], "Future[Any]"]
 def customer_profile(con: duckdb.DuckDBPyConnection, customer_id: str, *,
                      framework: Framework | None = None,
                      beside: Beside | None = None) -> dict[str, Any]:
-    """Everything Rapport knows about one customer (see the module). With `beside` (which
-    runs a function on another thread with a connection of its own), the derived parts
-    (`rapport.understand.profile_parts`) are read on a helper thread while this thread reads
-    identity and purchases. Tables not built yet read as nothing (call it outside an explicit
-    transaction: a missing table is found by the failed read)."""
+    """Everything Rapport knows about one customer (see the module). Mostly one read of the
+    customer's row of `profile_parts`; its raw parts are read from the tables after a load,
+    and everything is when the parts are not built. Then with `beside` (which runs a
+    function on another thread with a connection of its own), the derived tables are read on
+    a helper thread while this thread reads identity and purchases. Tables not built yet read
+    as nothing (call it outside an explicit transaction: a missing table is found by the
+    failed read)."""
     fw = framework or load_framework()
-
-    def derived(c: duckdb.DuckDBPyConnection) -> Parts:
-        parts = read_parts(c, customer_id)
-        parts["themes"] = _theme_labels(c, parts["statements"])
-        return parts
-
-    later = beside(derived) if beside is not None else None
-    identity = _identity(con, customer_id)
-    purchases = _purchases(con, customer_id)
-    parts = later.result() if later is not None else derived(con)
+    stored = stored_parts(con, customer_id)
+    if stored is not None and stored["identity"] is not None:
+        identity = _as_identity(stored["identity"])
+        purchases = _stored_purchases(stored["purchases"] or [])
+        parts = stored
+    else:
+        later = beside(lambda c: table_parts(c, customer_id)) \
+            if stored is None and beside is not None else None
+        identity = _identity(con, customer_id)
+        purchases = _purchases(con, customer_id)
+        parts = stored if stored is not None else \
+            later.result() if later is not None else table_parts(con, customer_id)
+    if parts.get("themes") is None:
+        parts["themes"] = _theme_labels(con, parts["statements"])
     cov, questions = _coverage(parts["coverage"], fw)
     profile: dict[str, Any] = {
         "customer_id": customer_id, "identity": identity,

@@ -1,22 +1,26 @@
-"""The derived parts of every customer's profile, gathered into one row per customer.
+"""Every customer's profile, gathered into one row per customer.
 
-A profile reads the customer's rows from nine derived tables. Each read is an index lookup,
-but DuckDB fetches every column of every row it finds one by one, so the nine reads cost
-about 9 ms at any store size: most of a profile page. `build_profile_parts` (run at the end
-of `analyze`) gathers those rows, already in the order the profile shows them, into
-`profile_parts`: one row per customer, one JSON text per part. One row of a few text columns
-is quick to fetch, and Python parses the JSON faster than DuckDB converts nested values.
+A profile reads the customer's rows from the raw tables (the customer, their account, keys,
+contacts and purchases) and from nine derived tables. Each read is an index lookup, but
+DuckDB plans and runs each query in about 0.3 ms however few rows it finds, so those reads
+were most of a profile page. `build_profile_parts` (run at the end of `analyze`) gathers
+those rows, already in the order the profile shows them, into `profile_parts`: one row per
+customer, one JSON text per part. One row of a few text columns is quick to fetch, and
+Python parses the JSON faster than DuckDB converts nested values.
 
 A part's column exists only when the tables it comes from were built (no `statements`
 column before the voice stage has run). `analyze` drops the table before it rewrites the
 derived tables, so that an analysis that fails half way never leaves stale parts behind:
 until the next one succeeds, `read_parts` reads the tables themselves (`table_parts`), which
-give the same rows.
+give the same rows. The raw parts (`identity`, `purchases`) are only good until the next
+load: the build writes a stamp into `rapport_meta`, every load deletes it in its own
+transaction (`rapport.lookups.forget_raw_parts`), and without it a profile reads those parts
+from the raw tables.
 """
 
 from __future__ import annotations
 
-__all__ = ["PARTS", "PROFILE_PARTS_COLUMNS", "Parts", "build_profile_parts",
+__all__ = ["PARTS", "PROFILE_PARTS_COLUMNS", "PURCHASE_COLUMNS", "Parts", "build_profile_parts",
            "drop_profile_parts", "read_parts", "stored_parts", "table_parts"]
 
 import json
@@ -24,6 +28,7 @@ from typing import Any
 
 import duckdb
 
+from rapport.lookups import RAW_PARTS_STAMP, forget_raw_parts
 from rapport.schema import table_exists
 
 from .result import Columns
@@ -32,10 +37,16 @@ from .rows import rows_if_built as _rows
 
 Parts = dict[str, Any]
 
-PARTS = ("behaviour", "statements", "feedback", "coverage", "persona", "say_do")
+PARTS = ("identity", "purchases", "behaviour", "statements", "feedback", "coverage", "persona",
+         "say_do", "themes")
+RAW_PARTS = ("identity", "purchases")
 
 PROFILE_PARTS_COLUMNS: Columns = (
     ("customer_id", "string", "the customer"),
+    ("identity", "string", "their `customers` row with their account's name, their keys "
+     "(`identities`) and their roles (`contacts`) (JSON; good until the next load)"),
+    ("purchases", "string", "their transactions: day, amount, product, category, channel and "
+     "order (JSON; good until the next load)"),
     ("behaviour", "string", "their `customer_behavior` row (JSON)"),
     ("statements", "string", "their statements by day, each with its feedback's kind and "
      "channel, its facets and its theme ids (JSON; only once the voice stage has run)"),
@@ -43,6 +54,8 @@ PROFILE_PARTS_COLUMNS: Columns = (
     ("coverage", "string", "their `coverage` rows per dimension (JSON; once coverage is built)"),
     ("persona", "string", "their persona and its confidence (JSON)"),
     ("say_do", "string", "their say-vs-do insights by the day they said it (JSON)"),
+    ("themes", "string", "the top-level themes of their statements with their labels, most "
+     "statements first (JSON; once themes are built)"),
 )
 
 # Each part's columns and order, shared by the stored table and the reads of the tables, so
@@ -54,6 +67,39 @@ _FEEDBACK = ("feedback_id, ts AS day, kind, rating, rating_scale, round(sentimen
 _COVERAGE = ("dimension, dimension_group, round(score, 3) AS score, evidence, sources, "
              "source_list, last_evidence, round(freshness, 3) AS freshness")
 _PERSONA = "persona_id, persona, round(confidence, 3) AS confidence"
+PURCHASE_COLUMNS = ("CAST(ts AS DATE) AS day, amount, product, category, channel, "
+                    "coalesce(order_id, transaction_id) AS order_key")
+"""A purchase as the profile reads it (stored or from `transactions`)."""
+
+
+def _raw_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The raw parts' queries, for a store (with `rapport_meta` for their stamp)."""
+    if not (table_exists(con, "customers") and table_exists(con, "rapport_meta")):
+        return {}
+    joins, fields = [], ["customer_id := c.customer_id", "name := c.name", "email := c.email",
+                         "phone := c.phone", "account_id := c.account_id",
+                         "created_at := c.created_at", "attributes := c.attributes",
+                         "source := c.source"]
+    if table_exists(con, "accounts"):  # one name per account id, as the live read takes
+        joins.append("LEFT JOIN (SELECT account_id, min(name) AS name FROM accounts GROUP BY 1) "
+                     "a ON a.account_id = c.account_id")
+        fields.append("account := a.name")
+    if table_exists(con, "identities"):
+        joins.append("LEFT JOIN (SELECT customer_id, list([kind, value]) AS keys FROM "
+                     "identities GROUP BY 1) k ON k.customer_id = c.customer_id")
+        fields.append("keys := coalesce(k.keys, [])")
+    if table_exists(con, "contacts"):
+        joins.append("LEFT JOIN (SELECT customer_id, list(struct_pack(title, role)) AS roles "
+                     "FROM contacts WHERE customer_id IS NOT NULL GROUP BY 1) r "
+                     "ON r.customer_id = c.customer_id")
+        fields.append("roles := coalesce(r.roles, [])")
+    queries = {"identity": f"SELECT c.customer_id, to_json(struct_pack({', '.join(fields)}))"
+                           f"::VARCHAR AS part FROM customers c {' '.join(joins)}"}
+    if table_exists(con, "transactions"):
+        queries["purchases"] = (
+            f"SELECT customer_id, to_json(list(struct_pack({_as_fields(PURCHASE_COLUMNS)})))"
+            f"::VARCHAR AS part FROM transactions WHERE customer_id IS NOT NULL GROUP BY 1")
+    return queries
 
 
 def _part_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -98,6 +144,14 @@ def _part_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         queries["say_do"] = ("SELECT customer_id, to_json(list(sd ORDER BY sd.said_at, "
                              "sd.insight_id))::VARCHAR AS part FROM say_do sd "
                              "WHERE customer_id IS NOT NULL GROUP BY 1")
+    if {"statements", "statement_themes"} <= have and table_exists(con, "themes"):
+        queries["themes"] = (
+            "SELECT customer_id, to_json(list(struct_pack(theme_id := t.theme_id, label := "
+            "t.label, statements := n) ORDER BY n DESC, t.label))::VARCHAR AS part FROM "
+            "(SELECT s.customer_id, st.theme_id, count(*) AS n FROM statements s JOIN "
+            "statement_themes st USING (statement_id) WHERE s.customer_id IS NOT NULL "
+            "GROUP BY 1, 2) x JOIN themes t ON t.theme_id = x.theme_id AND t.level = 1 "
+            "GROUP BY 1")
     return queries
 
 
@@ -120,21 +174,29 @@ def _as_fields(columns: str) -> str:
 def build_profile_parts(con: duckdb.DuckDBPyConnection) -> int:
     """Rewrite `profile_parts` from the derived tables there are now; returns its rows (0, and
     no table, when no derived table exists yet)."""
-    queries = _part_queries(con)
+    derived = _part_queries(con)
     drop_profile_parts(con)
-    if not queries:
+    if not derived:
         return 0
+    raw = _raw_queries(con)
+    queries = {name: q for name in PARTS for q in ((raw | derived).get(name),) if q}
     ids = " UNION ".join(f"SELECT customer_id FROM _{name}" for name in queries)
     ctes = ", ".join(f"_{name} AS ({query})" for name, query in queries.items())
     columns = ", ".join(f"_{name}.part AS {name}" for name in queries)
     joins = " ".join(f"LEFT JOIN _{name} USING (customer_id)" for name in queries)
     con.execute(f"CREATE TABLE profile_parts AS WITH {ctes}, _ids AS ({ids}) "
                 f"SELECT customer_id, {columns} FROM _ids {joins}")
+    if raw:
+        con.execute("INSERT OR REPLACE INTO rapport_meta VALUES (?, 'built')",
+                    [RAW_PARTS_STAMP])
     return int(con.execute("SELECT count(*) FROM profile_parts").fetchall()[0][0])
 
 
 def drop_profile_parts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS profile_parts")
+    forget_raw_parts(con)
+
+
 
 
 def _constant(name: str) -> float | None:
@@ -145,19 +207,32 @@ def _load(text: Any) -> Any:
     return None if text is None else json.loads(text, parse_constant=_constant)
 
 
+_STORED = ("SELECT p.*, EXISTS (SELECT 1 FROM rapport_meta WHERE key = ?) AS raw_stamp "
+           "FROM profile_parts p WHERE customer_id = ?")
+
+
 def stored_parts(con: duckdb.DuckDBPyConnection, cid: str) -> Parts | None:
-    """The customer's parts from `profile_parts`, or None when the table does not exist."""
+    """The customer's parts from `profile_parts`, or None when the table does not exist. The
+    raw parts are None when a load came after the build (see the module)."""
     try:
-        result = con.execute("SELECT * FROM profile_parts WHERE customer_id = ?", [cid])
+        result = con.execute(_STORED, [RAW_PARTS_STAMP, cid])
     except duckdb.CatalogException as exc:
-        if "does not exist" in str(exc):
+        if "does not exist" not in str(exc):
+            raise
+        if "rapport_meta" not in str(exc):
             return None
-        raise
+        try:  # not a store (no rapport_meta): no raw parts either
+            result = con.execute("SELECT *, false AS raw_stamp FROM profile_parts WHERE "
+                                 "customer_id = ?", [cid])
+        except duckdb.CatalogException:
+            return None
     names = [d[0] for d in result.description or ()]
     found = result.fetchall()
     row = dict(zip(names, found[0], strict=True)) if found else {}
-    parts = {name: _load(row.get(name)) for name in PARTS}
-    for name in ("statements", "coverage"):  # a table built: no rows is an empty list
+    fresh = bool(row.get("raw_stamp"))
+    parts = {name: _load(row.get(name)) if fresh or name not in RAW_PARTS else None
+             for name in PARTS}
+    for name in ("statements", "coverage", "themes"):  # a table built: no rows, empty list
         if name in names and parts[name] is None:
             parts[name] = []
     parts["feedback"] = parts["feedback"] or []
