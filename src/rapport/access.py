@@ -29,6 +29,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 MIN_PASSWORD = 10
 ACTIVE_SECONDS = 5.0
 """How long a user found active is taken as active without asking the store again."""
+_clock = time.monotonic  # (tests move it on)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class AccessMethods(StoreQueries):
         A user found active is taken as active for `ACTIVE_SECONDS` more without a query:
         the check would otherwise be a tenth of a page's work. Only this process can change
         users while it holds the store, and `add_user` forgets what was seen."""
-        now = time.monotonic()
+        now = _clock()
         seen = self._active_seen.get(username)
         if seen is not None and now - seen < ACTIVE_SECONDS:
             return True

@@ -172,7 +172,7 @@ def test_passwords_are_hashed_and_tokens_revocable(tmp_path: Path) -> None:
 def test_a_user_found_active_is_asked_again_after_a_few_seconds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(access.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(access, "_clock", lambda: clock[0])
     with rapport.open(tmp_path / "s.duckdb") as ws:
         view = ws.view()  # a server thread's workspace shares what was seen
         assert not view.active("ann")

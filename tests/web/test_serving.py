@@ -20,6 +20,7 @@ import rapport
 from conftest import DemoStore, serving
 from rapport.access import User
 from rapport.lookups import LOOKUPS, lookup_indexes
+from rapport.web import api as web_api
 from rapport.web.api import create_app
 
 PASSWORD = "a long enough password"
@@ -61,9 +62,11 @@ def test_requests_side_by_side_answer_as_one_at_a_time(served: tuple[str, str, A
     assert len(app.state.workspace._views) > 1
 
 
-def test_the_overview_is_kept_until_the_data_changes(served: tuple[str, str, Any],
-                                                     tmp_path: Path) -> None:
+def test_the_overview_is_kept_until_the_data_changes(
+        served: tuple[str, str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, _, app = served
+    clock = [time.monotonic() + 100 * web_api.VERSION_SECONDS]  # a version read long ago
+    monkeypatch.setattr(web_api, "_clock", lambda: clock[0])
     calls: list[int] = []
 
     def count(w: Any) -> int:
@@ -78,6 +81,9 @@ def test_the_overview_is_kept_until_the_data_changes(served: tuple[str, str, Any
                         "email": ["new1@example.com", "new2@example.com"]})
     new.to_csv(tmp_path / "new.csv", index=False)
     app.state.workspace.ingest(tmp_path / "new.csv", "customers", source="late arrivals")
+    clock[0] += web_api.VERSION_SECONDS / 2  # the version read half a second ago holds
+    assert app.state.cached("count-test", analyst, count) == first and len(calls) == 1
+    clock[0] += web_api.VERSION_SECONDS  # the data version is read again once a second
     after = app.state.cached("count-test", analyst, count)
     assert after == first + 2 and len(calls) == 2
     # The overview shows the ladder's flows from the stored table.
