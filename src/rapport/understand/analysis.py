@@ -181,10 +181,13 @@ def tables_markdown() -> str:
          "the last `understand.flow_days` days (the overview's flows).", FLOW_COLUMNS),
         ("research_plans", "Research plans for everyone, high-value customers, each persona "
          "and the 200 accounts that spend most.", PLAN_COLUMNS),
-        ("profile_parts", "Each customer's rows of the derived tables, gathered by `analyze` "
-         "after every stage so that a profile page reads one row instead of nine tables. A "
-         "part's column exists only once its tables are built; an analysis drops the table "
-         "first, and profiles read the tables themselves until it is rebuilt.",
+        ("profile_parts", "Each customer's rows of the raw and derived tables, gathered by "
+         "`analyze` after every stage so that a profile page reads one row instead of fifteen "
+         "tables. A part's column exists only once its tables are built; an analysis drops the "
+         "table first, and profiles read the tables themselves until it is rebuilt. The raw "
+         "parts (identity, purchases) hold until the next load: a load deletes their stamp "
+         "(`profile_parts_raw` in `rapport_meta`), and profiles read those from the raw "
+         "tables until the next analysis.",
          PROFILE_PARTS_COLUMNS),
     ]
     lines = sections_markdown("Derived tables of the understanding stage", sections)
