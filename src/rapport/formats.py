@@ -4,7 +4,7 @@ for what is unknown (None, NaN)."""
 
 from __future__ import annotations
 
-__all__ = ["day", "is_number", "money", "number", "percent", "signed"]
+__all__ = ["day", "horizon", "is_number", "money", "number", "percent", "signed"]
 
 import math
 from typing import Any
@@ -17,6 +17,17 @@ def day(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return UNKNOWN
     return str(value)[:10]
+
+
+def horizon(months: Any) -> str:
+    """A CLV horizon in words: "the next year", "the next 6 months", "the next 2 years"; "its
+    horizon" when unknown (a store analysed before the horizon was recorded)."""
+    if not is_number(months) or months <= 0:
+        return "its horizon"
+    if months % 12 == 0:
+        years = int(months // 12)
+        return "the next year" if years == 1 else f"the next {years} years"
+    return "the next month" if months == 1 else f"the next {months:g} months"
 
 
 def is_number(value: Any) -> bool:

@@ -435,6 +435,15 @@ class Workspace(UnderstandingMethods, AccessMethods):
             raise ConfigError(f"no customer {customer_id!r}; find one with `rapport customers`.")
         return rows[0]
 
+    def clv_horizon(self) -> float | None:
+        """The horizon, in months, of the last analysis's expected purchases and CLV (None
+        before the first analysis)."""
+        if not table_exists(self._con, "behavior_models"):
+            return None
+        rows = self._con.execute("SELECT horizon_months FROM behavior_models "
+                                 "ORDER BY fitted_at DESC LIMIT 1").fetchall()
+        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+
     def cohorts(self) -> dict[str, Any]:
         """Retention by first-purchase month (share buying in each later month) and the
         sBG fit of each cohort, as built by `analyze`."""

@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import rapport
 from conftest import DemoStore
 from rapport.cli import app
+from rapport.demo import generate_demo
 from rapport.errors import ConfigError
+from rapport.formats import horizon
+from rapport.report import render_report
 
 SURVEYJS_TYPES = {"comment", "radiogroup", "checkbox", "rating"}
 
@@ -95,6 +99,7 @@ def test_profile_reads_as_a_page_about_a_person(demo_store: DemoStore) -> None:
     p = ws.profile(cid)
     name = p["identity"]["name"]
     assert p["story"].startswith(name) and "ordered" in p["story"]
+    assert p["behaviour"]["horizon_months"] == 12 and "over the next year." in p["story"]
     assert p["identity"]["demographics"]  # age, gender, region from the export
     b = p["behaviour"]
     orders = ws.sql("SELECT count(DISTINCT CAST(ts AS DATE)) FROM transactions WHERE "
@@ -143,6 +148,30 @@ def test_profile_of_a_lapsed_one_time_buyer(demo_store: DemoStore) -> None:
     repeat = ws.sql("SELECT customer_id FROM customer_behavior WHERE frequency > 0 ORDER BY 1 "
                     "LIMIT 1").column(0)[0].as_py()
     assert "P(alive) " in ws.profile(repeat)["story"]
+
+
+def test_the_clv_horizon_is_said_as_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile, the overview and the report name the horizon behavior.horizon_months set,
+    not always a year."""
+    assert [horizon(m) for m in (12, 24, 6, 1, 18, None, float("nan"))] == [
+        "the next year", "the next 2 years", "the next 6 months", "the next month",
+        "the next 18 months", "its horizon", "its horizon"]
+    files = generate_demo(tmp_path / "data", customers=150, seed=5)
+    monkeypatch.setenv("RAPPORT_BEHAVIOR_HORIZON_MONTHS", "6")
+    with rapport.open(tmp_path / "store.duckdb") as ws:
+        assert ws.clv_horizon() is None
+        for kind, file in (("customers", files.customers), ("transactions", files.transactions)):
+            ws.ingest(file, kind, source="demo")
+        ws.analyze(voice=False, understand=False)
+        assert ws.clv_horizon() == 6.0
+        assert ws.sql("SELECT DISTINCT horizon_months FROM customer_behavior"
+                      ).column(0).to_pylist() == [6.0]
+        cid = ws.sql("SELECT customer_id FROM customer_behavior WHERE clv IS NOT NULL "
+                     "ORDER BY 1 LIMIT 1").column(0)[0].as_py()
+        story = ws.profile(cid)["story"]
+        assert "over the next 6 months." in story and "next year" not in story
+        html = render_report(ws)
+        assert "Their expected value over the next 6 months (CLV)" in html
 
 
 def test_cli_understanding_commands(demo_store: DemoStore, tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert page.status_code == 200
     assert "How well do you know your customers?" in page.text
     assert page.text.count('<svg class="chart"') >= 4
+    assert "Customer lifetime value over the next year" in page.text  # the demo's 12 months
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "<script" not in page.text and "http://" not in page.text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")

@@ -64,6 +64,8 @@ BEHAVIOR_EXTRA_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("expected_purchases", "float64", "expected purchases over the horizon (BG/NBD)"),
     ("expected_spend", "float64", "expected value of one purchase (Gamma-Gamma)"),
     ("clv", "float64", "discounted expected value over the horizon"),
+    ("horizon_months", "float64", "the horizon of expected purchases and CLV, in months "
+     "(setting behavior.horizon_months)"),
     ("engaged", "bool", "engaged beyond buying (positive feedback)"),
     ("engagement", "string", "the evidence of engagement, in words"),
     ("stage", "string", "place on the loyalty ladder"),
@@ -185,6 +187,7 @@ def behavior_frame(
     frame = frame.merge(engaged, on="customer_id", how="left")
     frame["engaged"] = frame["engaged"].astype("boolean").fillna(False).astype(bool)
     frame = assign_stages(frame, ladder)
+    frame["horizon_months"] = horizon
     frame["observation_end"] = pd.Timestamp(obs.end)
     frame["model_version"] = (
         f"rapport {rapport.__version__}: BG/NBD + Gamma-Gamma, {unit}, {horizon:g} months"

@@ -34,7 +34,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from rapport import charts
+from rapport import charts, formats
 from rapport.behavior.ladder import LADDER, STATUSES
 from rapport.errors import NotAnalyzedError
 from rapport.report.privacy import NameMask
@@ -160,6 +160,7 @@ def ladder(ws: Workspace, mask: NameMask) -> Section:
         clv_chart=_svg(charts.histogram(clv, title="customers by CLV (log scale)", log=True,
                                         width=_WIDE)),
         clv_total=sum(clv),
+        clv_horizon=formats.horizon(ws.clv_horizon()),
         customers=sum(stages.values()),
     )
 

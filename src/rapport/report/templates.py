@@ -131,8 +131,8 @@ LADDER = """<section id="ladder">
 <h2>The loyalty ladder and what customers are worth</h2>
 {% if ladder.missing %}<p class="missing">{{ ladder.missing }}</p>{% else %}
 <p>From prospect to customer for life: where {{ ladder.customers | num }} customers stand,
-and whether they are still buying. Their expected value over the next year (CLV) adds up to
-{{ ladder.clv_total | money }}.</p>
+and whether they are still buying. Their expected value over {{ ladder.clv_horizon }} (CLV)
+adds up to {{ ladder.clv_total | money }}.</p>
 <div class="row"><div>{{ ladder.ladder_chart }}</div>
 <table class="ladder"><thead><tr><th>rung</th><th class="num">customers</th>
 <th class="num">share</th></tr></thead><tbody>

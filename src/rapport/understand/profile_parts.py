@@ -172,8 +172,9 @@ def _as_fields(columns: str) -> str:
 
 
 def build_profile_parts(con: duckdb.DuckDBPyConnection) -> int:
-    """Rewrite `profile_parts` from the derived tables there are now; returns its rows (0, and
-    no table, when no derived table exists yet)."""
+    """Rewrite `profile_parts` from the derived tables there are now, with the raw parts of
+    every customer and their stamp (in a store); returns its rows (0, and no table, when no
+    derived table exists yet)."""
     derived = _part_queries(con)
     drop_profile_parts(con)
     if not derived:

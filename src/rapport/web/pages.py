@@ -17,6 +17,7 @@ from rapport.access import User
 from rapport.behavior.ladder import LADDER, STATUSES
 from rapport.charts import PALETTE, bar_chart, histogram, line_chart
 from rapport.errors import AccessError, NotAnalyzedError
+from rapport.formats import horizon
 from rapport.workspace import Workspace
 
 from .sessions import CSRF_COOKIE, SESSION_COOKIE, Session, SessionSigner
@@ -145,7 +146,8 @@ def add_pages(app: FastAPI, answer: Answer,
                 else "Moves on the ladder", width=400, label_width=130,
                 colours=[_MOVES[m] for m in moves]) if moves else "",
             "flows": [f for f in flows["flows"] if f["move"] != "unchanged"][:6],
-            "clv": histogram(clv, title="Customer lifetime value (12 months)", log=True,
+            "clv": histogram(clv, title=f"Customer lifetime value over "
+                             f"{horizon(w.clv_horizon())}", log=True,
                              width=400, height=240),
             "sentiment": line_chart([(str(p["period"])[:7], float(p["sentiment"] or 0))
                                      for p in series][-24:],
