@@ -39,11 +39,12 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, fmt: str = "{:,
     body = [_text(0, 16, title, size=14, weight="bold")]
     peak = max((abs(v) for _, v in items), default=0) or 1.0
     span = width - label_width - 70
+    room = max(6, int((label_width - 8) / 6.6))  # characters of 12 px text left of the bars
     for i, (label, value) in enumerate(items):
         y = top + i * row
         length = span * abs(value) / peak
         colour = colours[i] if colours else PALETTE["bar"]
-        short = label if len(label) <= 34 else label[:33] + "…"
+        short = label if len(label) <= room else label[:room - 1] + "…"
         body.append(_text(label_width - 8, y + 15, short, anchor="end"))
         body.append(f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 8}"'
                     f' fill="{colour}" rx="2"><title>{escape(label)}: '
@@ -77,9 +78,9 @@ def histogram(values: Sequence[float], *, title: str, bins: int = 20, fmt: str =
                     f'height="{h:.1f}" fill="{PALETTE["bar"]}"><title>'
                     f"{escape(fmt.format(edges[i]))}–{escape(fmt.format(edges[i + 1]))}: "
                     f"{int(n):,}</title></rect>")
-    for i in (0, len(counts) // 2, len(counts)):
-        body.append(_text(left + i * step, bottom + 16, fmt.format(edges[i]), anchor="middle",
-                          size=10))
+    for i in (0, len(counts) // 2, len(counts)):  # the last one ends at the edge, not past it
+        body.append(_text(left + i * step, bottom + 16, fmt.format(edges[i]),
+                          anchor="end" if i == len(counts) else "middle", size=10))
     return _svg(width, height, title, body)
 
 

@@ -70,6 +70,8 @@ def test_report_shows_the_overview_voice_and_personas(demo_store: Any, report: s
     assert f"Between {flows['from']} and {flows['to']}" in report
     assert f"moves on the ladder since {flows['from']}" in report
     assert "How to read this" in report
+    assert '<td class="lead">detractor who stays</td>' in report  # insight types in words
+    assert "detractor_stays" not in report and "detractor stays" not in report
 
 
 def test_report_is_self_contained(report: str) -> None:

@@ -99,7 +99,8 @@ def test_profile_reads_as_a_page_about_a_person(demo_store: DemoStore) -> None:
     p = ws.profile(cid)
     name = p["identity"]["name"]
     assert p["story"].startswith(name) and "ordered" in p["story"]
-    assert p["behaviour"]["horizon_months"] == 12 and "over the next year." in p["story"]
+    assert p["behaviour"]["horizon_months"] == 12
+    assert f"worth about {p['behaviour']['clv']:,.2f} over the next year." in p["story"]
     assert p["identity"]["demographics"]  # age, gender, region from the export
     b = p["behaviour"]
     orders = ws.sql("SELECT count(DISTINCT CAST(ts AS DATE)) FROM transactions WHERE "

@@ -80,6 +80,10 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert "How well do you know your customers?" in page.text
     assert page.text.count('<svg class="chart"') >= 4
     assert "Customer lifetime value over the next year" in page.text  # the demo's 12 months
+    top = analyst.app.state.workspace.customers(stage="at-risk", sort="clv", limit=1)[0]
+    assert ("<th>customer</th><th>CLV</th><th>last purchase</th>" in page.text
+            and f"<td>{top['clv']:,.2f}</td>\n<td>{str(top['last_purchase'])[:10]}</td>"
+            in page.text)  # all of them are at risk: no status column to say so each time
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "<script" not in page.text and "http://" not in page.text.replace(
         'xmlns="http://www.w3.org/2000/svg"', "")
@@ -121,6 +125,9 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert persona.status_code == 200 and "Demographics explain" in persona.text
     said = analyst.get("/say-do")
     assert said.status_code == 200 and "sources:" in said.text
+    kinds = analyst.app.state.workspace.say_do(limit=1)["counts"]
+    assert "detractor_stays" in kinds and "<b>detractor who stays</b>" in said.text
+    assert not any(f"<b>{kind}</b>" in said.text for kind in kinds)  # types said in words
     known = analyst.get("/knowledge")
     assert known.status_code == 200 and "Research plan" in known.text
     assert "Interview guide" in known.text

@@ -38,6 +38,7 @@ from rapport import charts, formats
 from rapport.behavior.ladder import LADDER, STATUSES
 from rapport.errors import NotAnalyzedError
 from rapport.report.privacy import NameMask
+from rapport.understand.say_do_rows import type_words
 from rapport.workspace import Workspace
 
 Section = dict[str, Any]
@@ -226,9 +227,9 @@ def say_do(ws: Workspace, mask: NameMask, limit: int = 8) -> Section:
     insights = mask(_strongest_of_each(ws, counts, limit))
     if not insights:
         return _missing("No say-vs-do contradictions found.")
-    rows = [{"type": str(r["type"]).replace("_", " "), "said": r.get("said"),
+    rows = [{"type": type_words(str(r["type"])), "said": r.get("said"),
              "did": r.get("did"), "sources": r.get("n_sources")} for r in insights]
-    return _ok(rows=rows, counts=[(k.replace("_", " "), n) for k, n in counts.items()])
+    return _ok(rows=rows, counts=[(type_words(k), n) for k, n in counts.items()])
 
 
 def drivers(ws: Workspace, mask: NameMask, per_outcome: int = 5) -> Section:

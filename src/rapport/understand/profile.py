@@ -21,7 +21,7 @@ import duckdb
 
 from rapport import settings
 from rapport.errors import ConfigError
-from rapport.formats import horizon
+from rapport.formats import horizon, money
 
 from .knowledge import Framework, load_framework
 from .profile_parts import PURCHASE_COLUMNS, Parts, stored_parts, table_parts
@@ -239,7 +239,7 @@ def _story(p: dict[str, Any]) -> str:
         lines.append(f"{first} has ordered {orders} time{'s' if orders != 1 else ''} since "
                      f"{b['first_purchase']}{fav}{rhythm}.")
         clv = b.get("clv")
-        worth = f", worth about {clv:,.0f} over {horizon(b.get('horizon_months'))}" \
+        worth = f", worth about {money(clv)} over {horizon(b.get('horizon_months'))}" \
             if clv is not None else ""
         stage = _STAGE_WORDS.get(str(b.get("stage")), str(b.get("stage")))
         alive = f", P(alive) {b['p_alive']:.0%}" if b.get("p_alive") is not None else ""

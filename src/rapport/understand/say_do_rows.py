@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "SAY_DO_COLUMNS",
+    "SAY_DO_TYPES",
     "Rules",
     "corroboration",
     "did_words",
@@ -17,6 +18,7 @@ __all__ = [
     "quote",
     "rating_label",
     "render_rows",
+    "type_words",
 ]
 
 import json
@@ -60,6 +62,23 @@ SAY_DO_COLUMNS: Columns = (
     ("strength", "float64", "0..1: how clearly it was said and done, and corroborated"),
     ("explanation", "string", "one sentence for a manager"),
 )
+
+SAY_DO_TYPES = {
+    "promoter_lapsed": "promoter who lapsed",
+    "intent_unfulfilled": "said they would buy again, did not",
+    "detractor_stays": "detractor who stays",
+    "said_leaving_stays": "said they would leave, stayed",
+    "rating_text_mismatch": "rating and words disagree",
+    "blames_delivery_but_on_time": "blames delivery, but it came on time",
+    "late_but_blames_product": "came late, but blames the product",
+}
+"""Each insight type in words, for pages and reports (the type itself stays the key)."""
+
+
+def type_words(kind: str) -> str:
+    """An insight type in words (an unknown one with spaces for underscores)."""
+    return SAY_DO_TYPES.get(kind, kind.replace("_", " "))
+
 
 _RANGE = {"nps": (0.0, 10.0), "csat": (1.0, 5.0), "stars5": (1.0, 5.0), "stars10": (1.0, 10.0),
           "binary": (0.0, 1.0)}

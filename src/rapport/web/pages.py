@@ -18,6 +18,7 @@ from rapport.behavior.ladder import LADDER, STATUSES
 from rapport.charts import PALETTE, bar_chart, histogram, line_chart
 from rapport.errors import AccessError, NotAnalyzedError
 from rapport.formats import horizon
+from rapport.understand.say_do_rows import type_words
 from rapport.workspace import Workspace
 
 from .sessions import CSRF_COOKIE, SESSION_COOKIE, Session, SessionSigner
@@ -238,7 +239,7 @@ def add_pages(app: FastAPI, answer: Answer,
     @app.get("/say-do", response_class=HTMLResponse, include_in_schema=False)
     def say_do(request: Request, s: Current, type: str | None = None) -> Response:
         found = answer(who(s), lambda w: w.say_do(type or None, limit=40))
-        chart = bar_chart([(k, float(v)) for k, v in found["counts"].items()],
+        chart = bar_chart([(type_words(k), float(v)) for k, v in found["counts"].items()],
                           title="Say vs do: insights by type")
         return _page(request, "say_do", s, title="Say vs do", chart=chart,
                      insights=found["insights"])

@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import DictLoader, Environment, select_autoescape
 
 from rapport.formats import day, money, number, percent
+from rapport.understand.say_do_rows import type_words
 
 _STYLE = """
 *{box-sizing:border-box}body{margin:0;font-family:system-ui,sans-serif;color:#222;
@@ -19,7 +20,7 @@ display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}header a{color:#fff;
 text-decoration:none}header .brand{font-weight:700;margin-right:1rem}main{max-width:1100px;
 margin:0 auto;padding:1rem}.cards{display:flex;flex-wrap:wrap;gap:1rem}.card{background:#fff;
 border-radius:6px;padding:1rem;flex:1 1 320px;min-width:0;box-shadow:0 1px 2px #0001}
-svg.chart{width:100%;height:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}
+svg.chart{width:100%;max-width:760px;height:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}
 td,th{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #eee;vertical-align:top}
 .big{font-size:2.4rem;font-weight:700}.muted{color:#666}.neg{color:#b03a2e}.pos{color:#2e7d32}
 blockquote{margin:.3rem 0;padding:.2rem .6rem;border-left:3px solid #c9d6e3;background:#fafbfc}
@@ -66,15 +67,15 @@ _OVERVIEW = """{% extends "layout" %}{% block body %}
 </div>
 <div class="cards" style="margin-top:1rem">
 <div class="card"><h2>Customers at risk, most valuable first</h2><div class="scroll"><table>
-<tr><th>customer</th><th>status</th><th>CLV</th><th>last purchase</th></tr>
+<tr><th>customer</th><th>CLV</th><th>last purchase</th></tr>
 {% for c in at_risk %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
-{{ c.name or c.customer_id }}</a></td><td>{{ c.status }}</td><td>{{ c.clv | money }}</td>
-<td>{{ c.last_purchase }}</td></tr>{% endfor %}</table></div></div>
+{{ c.name or c.customer_id }}</a></td><td>{{ c.clv | money }}</td>
+<td>{{ c.last_purchase | day }}</td></tr>{% endfor %}</table></div></div>
 <div class="card"><h2>Top themes</h2>{{ themes_chart | safe_svg }}
 {% if emerging %}<h3>Emerging</h3><ul>{% for t in emerging %}<li>{{ t.label }}
 ({{ t.recent }} recent statements)</li>{% endfor %}</ul>{% endif %}</div>
 <div class="card"><h2>Biggest say-vs-do gaps</h2>
-{% for x in say_do %}<p><b>{{ x.type }}</b>: <q>{{ x.said }}</q> → {{ x.did }}</p>
+{% for x in say_do %}<p><b>{{ x.type | insight }}</b>: <q>{{ x.said }}</q> → {{ x.did }}</p>
 {% else %}<p class="muted">No insights yet.</p>{% endfor %}</div>
 </div>{% endblock %}"""
 
@@ -188,7 +189,7 @@ or item }}{% if item.quote %}<blockquote>{{ item.quote.text or item.quote }}</bl
 
 _SAY_DO = """{% extends "layout" %}{% block body %}
 <div class="card">{{ chart | safe_svg }}</div>
-{% for x in insights %}<div class="card" style="margin-top:.6rem"><b>{{ x.type }}</b>
+{% for x in insights %}<div class="card" style="margin-top:.6rem"><b>{{ x.type | insight }}</b>
 {% if x.single_source %}<span class="muted">(one source)</span>{% endif %}
 <p><a href="/customers/{{ x.customer_id | urlencode }}">{{ x.customer_id }}</a> said
 <q>{{ x.said }}</q> — {{ x.did }}</p><p class="muted">{{ x.explanation }}</p>
@@ -227,7 +228,8 @@ def _safe_svg(svg: str) -> Any:
     return Markup(svg)
 
 
-_ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent, day=day)
+_ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent, day=day,
+                    insight=type_words)
 
 
 def render(name: str, **context: Any) -> str:
