@@ -11,8 +11,8 @@ Python parses the JSON faster than DuckDB converts nested values.
 A part's column exists only when the tables it comes from were built (no `statements`
 column before the voice stage has run). `analyze` drops the table before it rewrites the
 derived tables, so that an analysis that fails half way never leaves stale parts behind:
-until the next one succeeds, `read_parts` reads the tables themselves (`table_parts`), which
-give the same rows. The raw parts (`identity`, `purchases`) are only good until the next
+until the next one succeeds, profiles read the tables themselves (`table_parts`), which give
+the same rows. The raw parts (`identity`, `purchases`) are only good until the next
 load: the build writes a stamp into `rapport_meta`, every load deletes it in its own
 transaction (`rapport.lookups.forget_raw_parts`), and without it a profile reads those parts
 from the raw tables.
@@ -21,7 +21,7 @@ from the raw tables.
 from __future__ import annotations
 
 __all__ = ["PARTS", "PROFILE_PARTS_COLUMNS", "PURCHASE_COLUMNS", "Parts", "build_profile_parts",
-           "drop_profile_parts", "read_parts", "stored_parts", "table_parts"]
+           "drop_profile_parts", "stored_parts", "table_parts"]
 
 import json
 from typing import Any
@@ -290,9 +290,3 @@ def table_parts(con: duckdb.DuckDBPyConnection, cid: str) -> Parts:
         "say_do": _ordered(_rows(con, "SELECT * FROM say_do WHERE customer_id = ?", [cid])
                            or [], "said_at", "insight_id"),
     }
-
-
-def read_parts(con: duckdb.DuckDBPyConnection, cid: str) -> Parts:
-    """The customer's parts: from `profile_parts` when it exists, else from the tables."""
-    stored = stored_parts(con, cid)
-    return stored if stored is not None else table_parts(con, cid)
