@@ -51,6 +51,22 @@ class UnderstandingMethods(StoreQueries):
                               f"`rapport customers --search`.")
         return customer_profile(self._con, cid, beside=beside)
 
+    def account(self, account: str, limit: int = 5) -> dict[str, Any]:
+        """One B2B account as a whole: its record, its people and their roles, what its
+        members buy, and for each account dimension what we know (at most `limit` pieces of
+        evidence, in the words of the notes and feedback that say it) or what to ask.
+        `account` is an account id or name."""
+        from rapport.understand.dossier import account_dossier
+
+        return account_dossier(self._con, account, limit=limit)
+
+    def accounts(self, search: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The B2B accounts (matching `search` in id or name), best known first: their
+        people, customers and coverage score."""
+        from rapport.understand.dossier import account_list
+
+        return account_list(self._con, limit=limit, search=search)
+
     def coverage(self, level: str = "overall", entity: str | None = None,
                  limit: int = 100) -> dict[str, Any]:
         """How well we know our customers: the overall score, each dimension's share answered

@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -81,8 +82,14 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return escape(", ".join(str(v) for v in value))
+    return escape(str(value))
+
+
+def said(text: Any) -> str:
+    """Customer words (or anything read from the store) safe to print: rich would take
+    "[name]", a redaction, for a markup tag and drop it."""
+    return escape(str(text))
 
 
 def _table(
@@ -466,6 +473,7 @@ def main() -> None:
 
 
 # The voice commands register themselves on `app`.
+from rapport.cli import accounts as _accounts  # noqa: E402, F401
 from rapport.cli import report as _report  # noqa: E402, F401
 from rapport.cli import understand as _understand  # noqa: E402, F401
 from rapport.cli import voice as _voice  # noqa: E402, F401

@@ -13,7 +13,17 @@ from typing import Annotated, Any
 import typer
 from rich.rule import Rule
 
-from rapport.cli.app import JsonOpt, StoreOpt, _fail, _print_json, _query, _table, app, out
+from rapport.cli.app import (
+    JsonOpt,
+    StoreOpt,
+    _fail,
+    _print_json,
+    _query,
+    _table,
+    app,
+    out,
+    said,
+)
 from rapport.cli.voice import _bar, _sentiment
 from rapport.errors import RapportError
 from rapport.formats import money, percent
@@ -52,8 +62,9 @@ def _when(step: dict[str, Any]) -> str:
 
 def _print_profile(p: dict[str, Any]) -> None:
     who = p["identity"]
-    out.print(Rule(f"[bold]{who.get('name') or p['customer_id']}[/]  ({p['customer_id']})"))
-    out.print(p["story"])
+    out.print(Rule(f"[bold]{said(who.get('name') or p['customer_id'])}[/]  "
+                   f"({said(p['customer_id'])})"))
+    out.print(said(p["story"]))
     facts = {"e-mail": who.get("email"), "phone": who.get("phone"),
              "account": who.get("account"), "customer since": who.get("created_at"),
              **{k.lower(): v for k, v in (who.get("demographics") or {}).items()}}
@@ -84,17 +95,20 @@ def _print_profile(p: dict[str, Any]) -> None:
         out.print(Rule("in their own words"))
         for facet, items in v["by_facet"].items():
             for s in items[:3]:
-                out.print(f"  [cyan]{facet:<10}[/] “{s['text']}” [dim]{s['day']} · {s['kind']}[/]")
+                out.print(f"  [cyan]{facet:<10}[/] “{said(s['text'])}” [dim]{s['day']} · "
+                          f"{said(s['kind'])}[/]")
         scored = [f["sentiment"] for f in v["feedback"] if f.get("sentiment") is not None]
         if scored:
             out.print(f"[bold]sentiment over time:[/] {_spark(scored)}  "
                       f"({v['feedback'][0]['day']} → {v['feedback'][-1]['day']})")
         if v["themes"]:
-            out.print("[bold]themes:[/] " + ", ".join(t["label"] for t in v["themes"][:6]))
+            out.print("[bold]themes:[/] " + said(", ".join(t["label"] for t in v["themes"][:6])))
         for i in v["intents"]:
-            out.print(f"[bold]said:[/] “{i['text']}” ({i['day']}) → [bold]did:[/] {i['did']}")
+            out.print(f"[bold]said:[/] “{said(i['text'])}” ({i['day']}) → [bold]did:[/] "
+                      f"{said(i['did'])}")
     for x in p.get("say_do") or []:
-        out.print(f"[magenta]say vs do[/] {x['type']}: {x.get('explanation') or x.get('did')}")
+        out.print(f"[magenta]say vs do[/] {x['type']}: "
+                  f"{said(x.get('explanation') or x.get('did'))}")
     cov = p.get("coverage")
     if cov and cov.get("score") is not None:
         out.print(Rule(f"how well we know them: {cov['score']:.0%}"))
@@ -195,9 +209,10 @@ def say_do(
                      "say vs do"))
     for x in data["insights"]:
         flag = " [yellow](one source)[/]" if x.get("single_source") else ""
-        out.print(f"[bold]{x['type']}[/] {x['customer_id']}: “{x['said']}” → {x['did']}{flag}")
+        out.print(f"[bold]{x['type']}[/] {x['customer_id']}: “{said(x['said'])}” → "
+                  f"{said(x['did'])}{flag}")
         if x.get("what_keeps_them"):
-            out.print(f"    what keeps them: {x['what_keeps_them']}")
+            out.print(f"    what keeps them: {said(x['what_keeps_them'])}")
     for row in data.get("order_outcomes", []):
         out.print(f"  {row}")
 
@@ -222,11 +237,11 @@ def drivers(
         low, high = d.get("importance_low"), d.get("importance_high")
         interval = f" [{low:.0%}–{high:.0%}]" if low is not None and high is not None else ""
         out.print(f"  {_bar(d['importance'], 15)} {d['importance']:.0%}{interval} "
-                  f"{d['label']}: {d['statement']}")
+                  f"{said(d['label'])}: {said(d['statement'])}")
         quotes = d.get("quotes") or []
         if quotes:
             q = quotes[0]
-            out.print(f"      [dim]“{q['text'] if isinstance(q, dict) else q}”[/]")
+            out.print(f"      [dim]“{said(q['text'] if isinstance(q, dict) else q)}”[/]")
 
 
 @app.command()

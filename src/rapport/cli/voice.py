@@ -20,6 +20,7 @@ from rapport.cli.app import (
     _workspace,
     app,
     out,
+    said,
 )
 from rapport.errors import RapportError
 
@@ -114,13 +115,14 @@ def quotes(
         _print_json(data)
         return
     t = data["theme"]
-    out.print(f"[bold]{t['theme_id']} {t['label']}[/] — {t['size']:,} statements, sentiment "
+    out.print(f"[bold]{t['theme_id']} {said(t['label'])}[/] — {t['size']:,} statements, sentiment "
               f"{_sentiment(t['sentiment'])}, {t['trend']}")
     for q in data["quotes"]:
         when = str(q["ts"])[:10] if q["ts"] is not None else ""
         who = q["customer_id"] or "anonymous"
         again = f" (said {q['times']} times)" if q.get("times", 1) > 1 else ""
-        out.print(f"  “{q['text']}” [dim]— {who}, {when}{again}[/] {_sentiment(q['sentiment'])}")
+        out.print(f"  “{said(q['text'])}” [dim]— {who}, {when}{again}[/] "
+                  f"{_sentiment(q['sentiment'])}")
 
 
 @app.command()

@@ -19,7 +19,8 @@ def day(value: Any) -> str | None:
     return None if value is None or is_na(value) else str(value)[:10]
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str,
+         params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
     """Rows as dicts, NaN as None (plain tuples: a DataFrame costs milliseconds a query)."""
     result = con.execute(sql, params)
     names = [d[0] for d in result.description or ()]
@@ -28,7 +29,7 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[di
 
 
 def rows_if_built(con: duckdb.DuckDBPyConnection, sql: str,
-                  params: list[Any]) -> list[dict[str, Any]] | None:
+                  params: list[Any] | dict[str, Any]) -> list[dict[str, Any]] | None:
     """`rows`, or None when a table the query reads has not been built yet (cheaper than
     asking the catalog first, which costs a query of its own)."""
     try:
