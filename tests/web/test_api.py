@@ -46,7 +46,7 @@ def api(demo_store: DemoStore, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 ROUTES = ["/api/status", "/api/ingests", "/api/rejects", "/api/customers", "/api/themes",
           "/api/facets", "/api/vocabulary", "/api/personas", "/api/say-do", "/api/drivers",
-          "/api/coverage", "/api/trends", "/api/cohorts", "/api/ladder-flows"]
+          "/api/coverage", "/api/trends", "/api/cohorts", "/api/ladder-flows", "/api/accounts"]
 
 
 def test_health_is_open_and_shows_nothing(api: Api) -> None:
@@ -101,6 +101,25 @@ def test_profile_and_its_redaction_for_viewers(api: Api) -> None:
     assert shown["behaviour"]["clv"] == full["behaviour"]["clv"]
     missing = api.get("/api/customers/nobody-at-all/profile")
     assert missing.status_code == 400 and "no customer" in missing.json()["error"]["message"]
+
+
+def test_account_dossier_and_its_redaction_for_viewers(api: Api) -> None:
+    listed = api.get("/api/accounts", limit=500).json()
+    assert listed and all(a["account_id"] for a in listed)
+    aid = next(a["account_id"] for a in listed if a["people"])
+    full = api.get(f"/api/accounts/{aid}").json()
+    assert full["account_id"] == aid and len(full["dimensions"]) == 13
+    names = [p["name"] for p in full["people"]]
+    assert names and all(names)
+    seen = api.get(f"/api/accounts/{aid}", role="viewer")
+    assert seen.status_code == 200
+    assert not any(name in seen.text for name in names)  # people's names, wherever they are
+    shown = seen.json()
+    assert all(p["name"] == "[name]" for p in shown["people"])
+    assert shown["account"]["name"] == full["account"]["name"]  # a business, not a person
+    assert shown["score"] == full["score"]
+    missing = api.get("/api/accounts/no-such-account")
+    assert missing.status_code == 400 and "rapport accounts" in missing.json()["error"]["message"]
 
 
 def test_viewers_see_customer_lists_without_contact_details(api: Api) -> None:

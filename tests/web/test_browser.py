@@ -88,6 +88,14 @@ def test_a_user_logs_in_and_finds_their_way(server: str, page: Page) -> None:
     assert page.locator("text=Demographics explain").count() == 1
     _shot(page, "persona")
 
+    # A B2B account's dossier.
+    page.click("header a[href='/accounts']")
+    page.locator("table a[href^='/accounts/']").first.click()
+    page.wait_for_load_state()
+    assert page.locator("h2", has_text="What we know about them").count() == 1
+    assert page.locator("h2", has_text="Their people").count() == 1
+    _shot(page, "account")
+
     page.click("header a[href='/knowledge']")
     assert page.locator("text=Interview guide").count() == 1
     _shot(page, "knowledge")

@@ -123,6 +123,17 @@ def test_overview_customers_profile_and_data(site: tuple[TestClient, TestClient,
     assert personas.status_code == 200 and link is not None
     persona = analyst.get(f"/personas/{link.group(1)}")
     assert persona.status_code == 200 and "Demographics explain" in persona.text
+    accounts = analyst.get("/accounts")
+    link = re.search(r'href="/accounts/([^"]+)"', accounts.text)
+    assert accounts.status_code == 200 and link is not None
+    dossier = analyst.get(f"/accounts/{link.group(1)}")
+    assert dossier.status_code == 200 and "What we know about them" in dossier.text
+    assert "Their people" in dossier.text and '<svg class="chart"' in dossier.text
+    ws = analyst.app.state.workspace
+    member = ws.sql("SELECT customer_id, account_id FROM customers WHERE account_id IN "
+                    "(SELECT account_id FROM accounts) ORDER BY 1 LIMIT 1").to_pylist()[0]
+    page = analyst.get(f"/customers/{member['customer_id']}")  # the profile links its account
+    assert f'href="/accounts/{member["account_id"]}"' in page.text
     said = analyst.get("/say-do")
     assert said.status_code == 200 and "sources:" in said.text
     kinds = analyst.app.state.workspace.say_do(limit=1)["counts"]
@@ -205,14 +216,24 @@ def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
     feedback = pd.DataFrame({"customer_id": ["h1", "h2", "h3", "h4"],
                              "ts": ["2025-06-02", "2025-07-02", "2025-05-01", "2025-05-02"],
                              "comment": HOSTILE, "rating": [5, 1, 3, 4]})
+    accounts = pd.DataFrame({"account_id": ["acc-1"],
+                             "name": ['Evil <script>alert(7)</script> "Corp'],
+                             "industry": ["<img src=x onerror=alert(8)>"]})
+    contacts = pd.DataFrame({"contact_id": ["ct-1"], "account_id": ["acc-1"],
+                             "name": ["Oscar <b>bold</b>"], "title": ['"><svg onload=alert(9)>'],
+                             "role": ["decision maker"], "email": ["eve@example.com"]})
+    customers["account_id"] = ["acc-1", None, None, None]
     paths = {}
-    for name, frame in (("customers", customers), ("transactions", orders),
+    for name, frame in (("accounts", accounts), ("customers", customers),
+                        ("contacts", contacts), ("transactions", orders),
                         ("feedback", feedback)):
         paths[name] = tmp_path / f"{name}.csv"
         frame.to_csv(paths[name], index=False)
     store = tmp_path / "hostile.duckdb"
     with rapport.open(store) as ws:
+        ws.ingest(paths["accounts"], "accounts")
         ws.ingest(paths["customers"], "customers")
+        ws.ingest(paths["contacts"], "contacts")
         ws.ingest(paths["transactions"], "transactions")
         ws.ingest(paths["feedback"], "feedback", mapping=["text=comment", "kind='review'"])
         ws.analyze()
@@ -222,7 +243,7 @@ def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
     with TestClient(app) as client:
         assert _login(client, "ana") == 303
         paths = ["/", "/customers", "/data", "/themes", "/personas", "/say-do", "/knowledge",
-                 *(f"/customers/{c}" for c in ids)]
+                 "/accounts", "/accounts/acc-1", *(f"/customers/{c}" for c in ids)]
         responses = [client.get(p) for p in paths]
         assert all(r.status_code == 200 for r in responses), [
             (p, r.status_code) for p, r in zip(paths, responses, strict=True)]
@@ -233,3 +254,4 @@ def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
         assert "<img src=x" not in html and "<svg onload" not in html
         assert '" onmouseover="' not in html and "<b>bold</b>" not in html
     assert any("&lt;script&gt;alert(5)" in html for html in pages)  # shown, as text
+    assert any("Evil &lt;script&gt;alert(7)" in html for html in pages)

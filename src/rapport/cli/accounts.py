@@ -58,7 +58,8 @@ def _print_dossier(d: dict[str, Any]) -> None:
                            "customer": p["customer_id"] or "", "stage": p.get("stage") or ""}
                           for p in d["people"]], "people"))
     if b["orders"]:
-        out.print(f"buying: {b['orders']:,} orders, {money(b['spend'])} from "
+        out.print(f"buying: {b['orders']:,} order{'s' if b['orders'] != 1 else ''}, "
+                  f"{money(b['spend'])} from "
                   f"{b['first_purchase']} to {b['last_purchase']}; {b['members']} member"
                   f"{'s' if b['members'] != 1 else ''}"
                   + (f", CLV {money(b['clv'])}" if b.get("clv") is not None else ""))

@@ -99,6 +99,10 @@ def _statements(con: duckdb.DuckDBPyConnection, aid: str) -> list[dict[str, Any]
     return sorted(found, key=lambda s: (str(s["ts"]), str(s["statement_id"])), reverse=True)
 
 
+def _orders(n: int) -> str:
+    return f"{n:,} order{'s' if n != 1 else ''}"
+
+
 def _said(rows: list[dict[str, Any]], why: str) -> list[dict[str, Any]]:
     return [{"text": s["text"], "day": _day(s["ts"]), "source": s["kind"], "why": why,
              "statement_id": s["statement_id"]} for s in rows]
@@ -117,7 +121,7 @@ def _items(con: duckdb.DuckDBPyConnection, rule: Evidence, account: dict[str, An
                  "source": "contact records", "why": "role", "contact_id": p["contact_id"]}
                 for p in people if str(p["role"] or "").lower() in roles]
     if rule.kind == "purchases" and buying["orders"]:
-        return [{"text": f"{buying['orders']:,} orders from {buying['first_purchase']} to "
+        return [{"text": f"{_orders(buying['orders'])} from {buying['first_purchase']} to "
                          f"{buying['last_purchase']}", "source": "purchase records",
                  "why": "transactions"}]
     if not statements:
@@ -198,7 +202,7 @@ def _story(d: dict[str, Any]) -> str:
     lines = [f"{a['name']}{f' ({what})' if what else ''}: {len(d['people'])} people we know "
              f"there, {b['members']} of them or their colleagues customers of ours."]
     if b["orders"]:
-        lines.append(f"They have placed {b['orders']:,} orders worth {b['spend']:,.2f} since "
+        lines.append(f"They have placed {_orders(b['orders'])} worth {b['spend']:,.2f} since "
                      f"{b['first_purchase']}, the last on {b['last_purchase']}.")
     known = [x["known_as"] for x in d["dimensions"] if x["evidence"]]
     unknown = [x["known_as"] for x in d["dimensions"] if not x["evidence"]]

@@ -277,6 +277,7 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|more))(?! i had| i'd| i would have| i could have| i hadn't)",
                 r"hopefully|h(?<!false h)ope|hoping|i hope|here's hoping|fingers crossed"
                 r"|praying|pray",
+                r"(?:name|he|she|they|we|team|manager|staff|owner|boss|everyone) hopes",
                 r"would (?:really |so |just )?love|i'd (?:really |so )?love|would (?:really )?like"
                 r" (?:to|it|them|a|an|some|more)|i'd like (?:to see|it|them|a|an|more)",
                 r"(?:what|all) i (?:would like|want|need|wanted) is",
@@ -425,6 +426,8 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|the company)|why not (?:add|offer|make|have|just)",
                 r"(?:it )?would be (?:so |really )?(?:nice|great|awesome|helpful|better|good)"
                 r" (?:if|to)|would be nice",
+                r"could we (?:please )?(?:add|offer|stock|carry|include|bring back)"
+                r"|could you (?:please )?(?:offer|stock|carry|bring back)",
                 r"i (?:would )?suggest(?! sizing| going| ordering| getting| you size)"
                 r"|suggestion|(?:my|one) (?:advice|tip|request|idea)|feature request",
                 r"bring (?:it |them |this |these )?back|take note|do better|#dobetter"

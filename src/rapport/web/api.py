@@ -284,6 +284,19 @@ def create_app(store: str | Path, *, warm: bool = False) -> FastAPI:
         """One persona and some of its customers."""
         return answer(who, lambda w: w.persona(persona))
 
+    @app.get("/api/accounts", tags=["accounts"])
+    def accounts(who: Who, search: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=10000)] = 100) -> Any:
+        """The B2B accounts, best known first (see `rapport accounts`)."""
+        return answer(who, lambda w: w.accounts(search, limit))
+
+    @app.get("/api/accounts/{account}", tags=["accounts"])
+    def account(who: Who, account: str,
+                limit: Annotated[int, Query(ge=1, le=100)] = 5) -> Any:
+        """One account's dossier: business, people, buying, and what we know and do not
+        know about it (see `rapport account`)."""
+        return answer(who, lambda w: w.account(account, limit))
+
     @app.get("/api/say-do", tags=["understanding"])
     def say_do(who: Who, type: str | None = None, customer: str | None = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> Any:

@@ -203,6 +203,21 @@ def add_pages(app: FastAPI, answer: Answer,
         return _page(request, "profile", s, title=str(name), p=p, facts=facts,
                      sentiment=sentiment, coverage=coverage)
 
+    @app.get("/accounts", response_class=HTMLResponse, include_in_schema=False)
+    def accounts(request: Request, s: Current, search: str | None = None) -> Response:
+        rows = answer(who(s), lambda w: w.accounts(search or None, 200))
+        return _page(request, "accounts", s, title="Accounts", accounts=rows, search=search)
+
+    @app.get("/accounts/{account}", response_class=HTMLResponse, include_in_schema=False)
+    def account(request: Request, s: Current, account: str) -> Response:
+        d = answer(who(s), lambda w: w.account(account))
+        scored = [(x["label"], 100 * x["score"]) for x in d["dimensions"]
+                  if x["score"] is not None]
+        chart = bar_chart(scored, title="What we know, by dimension (%)", width=400,
+                          label_width=170) if scored else ""
+        return _page(request, "account", s, title=str(d["account"]["name"] or d["account_id"]),
+                     d=d, chart=chart)
+
     @app.get("/themes", response_class=HTMLResponse, include_in_schema=False)
     def themes(request: Request, s: Current) -> Response:
         rows = answer(who(s), lambda w: w.themes(level=1))

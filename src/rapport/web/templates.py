@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from rapport.formats import day, money, number, percent
+from rapport.formats import day, money, number, percent, signed
 from rapport.understand.say_do_rows import type_words
 
 _STYLE = """
@@ -35,7 +35,8 @@ _LAYOUT = """<!doctype html>
 <title>{{ title }} · Rapport</title><style>{{ style }}</style></head>
 <body><header><span class="brand">Rapport</span>
 {% if user %}<a href="/">Overview</a><a href="/customers">Customers</a>
-<a href="/themes">Themes</a><a href="/personas">Personas</a><a href="/say-do">Say vs do</a>
+<a href="/accounts">Accounts</a><a href="/themes">Themes</a><a href="/personas">Personas</a>
+<a href="/say-do">Say vs do</a>
 <a href="/knowledge">Knowledge</a><a href="/data">Data</a>
 <form method="post" action="/logout" class="inline" style="margin:0 0 0 auto">
 <input type="hidden" name="csrf" value="{{ csrf }}">
@@ -103,7 +104,9 @@ _CUSTOMERS = """{% extends "layout" %}{% block body %}
 _PROFILE = """{% extends "layout" %}{% block body %}
 <p>{{ p.story }}</p><div class="cards">
 <div class="card"><h2>Who they are</h2><table>
-{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table></div>
+{% for k, v in facts %}<tr><th>{{ k }}</th><td>{% if k == 'account' and
+p.identity.account_id %}<a href="/accounts/{{ p.identity.account_id | urlencode }}">{{ v }}</a>
+{%- else %}{{ v }}{% endif %}</td></tr>{% endfor %}</table></div>
 {% if p.behaviour %}<div class="card"><h2>What they do</h2><table>
 <tr><th>ladder</th><td>{{ p.behaviour.stage }} ({{ p.behaviour.status }})</td></tr>
 <tr><th>orders</th><td>{{ p.behaviour.n_orders | num }}</td></tr>
@@ -130,6 +133,45 @@ Nothing from them yet: no survey answer, review, ticket or note is linked to thi
 {% if p.coverage %}<div class="card" style="margin-top:1rem"><h2>How well we know them</h2>
 {{ coverage | safe_svg }}<h3>Ask them next</h3><ul>{% for q in p.next_questions %}
 <li>{{ q.question }}</li>{% endfor %}</ul></div>{% endif %}
+{% endblock %}"""
+
+_ACCOUNTS = """{% extends "layout" %}{% block body %}
+<form class="inline" method="get" action="/accounts"><input name="search" value="{{ search or ''
+}}" placeholder="id or name" aria-label="search accounts"><button type="submit">Search</button>
+</form><div class="card scroll"><table><tr><th>account</th><th>industry</th><th>size</th>
+<th>people</th><th>customers</th><th>known</th></tr>
+{% for a in accounts %}<tr><td><a href="/accounts/{{ a.account_id | urlencode }}">{{ a.name or
+a.account_id }}</a></td><td>{{ a.industry or '' }}</td><td>{{ a.size or '' }}</td>
+<td>{{ a.people | num }}</td><td>{{ a.customers | num }}</td><td>{{ a.score | pct }}</td></tr>
+{% else %}<tr><td colspan="6">{% if search %}No account matches.{% else %}No accounts yet: load
+them with <code>rapport ingest FILE accounts</code>.{% endif %}</td></tr>{% endfor %}
+</table></div>{% endblock %}"""
+
+_ACCOUNT = """{% extends "layout" %}{% block body %}
+<p>{{ d.story }}</p><div class="cards">
+<div class="card"><h2>Their people</h2><div class="scroll"><table><tr><th>name</th>
+<th>title</th><th>role</th><th>as our customer</th></tr>
+{% for p in d.people %}<tr><td>{% if p.customer_id %}<a href="/customers/{{ p.customer_id |
+urlencode }}">{{ p.name }}</a>{% else %}{{ p.name }}{% endif %}</td><td>{{ p.title or '' }}</td>
+<td>{{ p.role or '' }}</td><td>{{ p.stage or '' }}</td></tr>
+{% else %}<tr><td colspan="4">No contacts loaded for this account.</td></tr>{% endfor %}
+</table></div></div>
+<div class="card"><h2>What they buy</h2><table>
+<tr><th>orders</th><td>{{ d.buying.orders | num }}</td></tr>
+<tr><th>spend</th><td>{{ d.buying.spend | money }}</td></tr>
+<tr><th>first, last</th><td>{{ d.buying.first_purchase | day }} →
+{{ d.buying.last_purchase | day }}</td></tr>
+<tr><th>its customers' CLV</th><td>{{ d.buying.clv | money }}</td></tr>
+<tr><th>what they say</th><td>{{ d.statements | num }} statements{% if d.sentiment is not none
+%}, sentiment {{ d.sentiment | signed }}{% endif %}</td></tr></table></div>
+{% if chart %}<div class="card">{{ chart | safe_svg }}</div>{% endif %}</div>
+<div class="card" style="margin-top:1rem"><h2>What we know about them</h2>
+{% for x in d.dimensions %}<h3>{{ x.label }}{% if x.score is not none %}
+<span class="muted">{{ x.score | pct }}</span>{% endif %}</h3>
+{% for e in x.evidence %}<blockquote>{{ e.text }} <span class="muted">{% if e.day %}{{ e.day }}
+· {% endif %}{{ e.source }}</span></blockquote>{% else %}<p class="muted">Nothing yet.</p>
+{% endfor %}{% if x.more %}<p class="muted">… and {{ x.more }} more.</p>{% endif %}
+{% if x.question %}<p><b>Ask:</b> {{ x.question }}</p>{% endif %}{% endfor %}</div>
 {% endblock %}"""
 
 _DATA = """{% extends "layout" %}{% block body %}
@@ -214,7 +256,8 @@ _ENV = Environment(
     loader=DictLoader({"layout": _LAYOUT, "login": _LOGIN, "overview": _OVERVIEW,
                        "customers": _CUSTOMERS, "profile": _PROFILE, "data": _DATA,
                        "themes": _THEMES, "theme": _THEME, "personas": _PERSONAS,
-                       "persona": _PERSONA, "say_do": _SAY_DO, "knowledge": _KNOWLEDGE}),
+                       "persona": _PERSONA, "say_do": _SAY_DO, "knowledge": _KNOWLEDGE,
+                       "accounts": _ACCOUNTS, "account": _ACCOUNT}),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 
@@ -229,7 +272,7 @@ def _safe_svg(svg: str) -> Any:
 
 
 _ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent, day=day,
-                    insight=type_words)
+                    signed=signed, insight=type_words)
 
 
 def render(name: str, **context: Any) -> str:
