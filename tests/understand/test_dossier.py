@@ -87,17 +87,16 @@ def test_account_commands(demo_store: DemoStore, tmp_path: Path) -> None:
     aid = sorted(demo_store.truth["accounts"])[0]
     shown = runner.invoke(app, ["account", aid, "--store", store], env={"COLUMNS": "120"})
     assert shown.exit_code == 0, shown.output
-    assert demo_store.truth["accounts"][aid]["company"] in shown.output
-    assert "what we know" in shown.output
+    flat = " ".join(shown.output.split())  # lines wrap at the console's width
+    assert demo_store.truth["accounts"][aid]["company"] in flat and "what we know" in flat
     data = json.loads(runner.invoke(app, ["account", aid, "--json", "--store", store]).output)
     assert data["account_id"] == aid and len(data["dimensions"]) == 13
     # Redactions print as written ("[name]"), not swallowed as console markup.
     texts = [e["text"] for x in data["dimensions"] for e in x["evidence"]]
     redacted = next((t for t in texts if "[name]" in t), None)
     if redacted is not None:
-        wide = runner.invoke(app, ["account", aid, "--limit", "100", "--store", store],
-                             env={"COLUMNS": "400"})
-        assert redacted in wide.output
+        wide = runner.invoke(app, ["account", aid, "--limit", "100", "--store", store])
+        assert " ".join(redacted.split()) in " ".join(wide.output.split())  # lines may wrap
     listed = json.loads(runner.invoke(app, ["accounts", "--json", "--store", store]).output)
     assert aid in {a["account_id"] for a in listed}
     missing = runner.invoke(app, ["account", "nobody", "--store", store])
