@@ -220,14 +220,17 @@ def account_list(con: duckdb.DuckDBPyConnection, limit: int = 100,
                  search: str | None = None) -> list[dict[str, Any]]:
     """Accounts with their people, members and how well we know them, best known first."""
     cover = table_exists(con, "coverage")
-    score = ("(SELECT score FROM coverage c WHERE c.level = 'account' AND c.entity_id = "
-             "a.account_id AND c.dimension = 'all')") if cover else "NULL"
+    score = ("LEFT JOIN (SELECT entity_id AS account_id, score FROM coverage WHERE level = "
+             "'account' AND dimension = 'all') s USING (account_id)") if cover else ""
     where, params = "", []
     if search:
         where = "WHERE a.account_id ILIKE ? OR a.name ILIKE ?"
         params = [f"%{search}%"] * 2
-    return _rows(con, f"SELECT a.account_id, a.name, a.industry, a.size, (SELECT count(*) FROM "
-                      f"contacts c WHERE c.account_id = a.account_id) AS people, (SELECT "
-                      f"count(*) FROM customers m WHERE m.account_id = a.account_id) AS "
-                      f"customers, {score} AS score FROM accounts a {where} ORDER BY score "
-                      f"DESC NULLS LAST, a.name LIMIT ?", [*params, limit])
+    return _rows(con, f"SELECT a.account_id, a.name, a.industry, a.size, coalesce(p.n, 0) AS "
+                      f"people, coalesce(m.n, 0) AS customers, "
+                      f"{'s.score' if cover else 'NULL'} AS score FROM accounts a "
+                      f"LEFT JOIN (SELECT account_id, count(*) AS n FROM contacts GROUP BY 1) p "
+                      f"USING (account_id) LEFT JOIN (SELECT account_id, count(*) AS n FROM "
+                      f"customers WHERE account_id IS NOT NULL GROUP BY 1) m USING (account_id) "
+                      f"{score} {where} ORDER BY score DESC NULLS LAST, a.name, a.account_id "
+                      f"LIMIT ?", [*params, limit])
