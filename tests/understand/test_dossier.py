@@ -41,9 +41,9 @@ def test_planted_facts_turn_up_under_their_dimension(demo_store: DemoStore) -> N
                 missed += 1
                 misses.append((aid, dimension, fact["text"]))
     assert found + missed > 300
-    # Measured 423 of 487 (0.87). Misses are phrasings no cue or facet rule reads yet
-    # ("asked whether we could send one invoice", "<company> operates a members' workspace").
-    assert found / (found + missed) >= 0.82, misses[:10]
+    # Measured 439 of 487 (0.90). Misses are phrasings no cue or facet rule reads yet
+    # ("does residential refurbishments", "are frustrated with invoice errors").
+    assert found / (found + missed) >= 0.85, misses[:10]
 
 
 def test_people_buying_and_story(demo_store: DemoStore) -> None:
@@ -73,6 +73,10 @@ def test_people_buying_and_story(demo_store: DemoStore) -> None:
     # Each dimension is either known, with evidence, or comes with a question to ask.
     for x in d["dimensions"]:
         assert x["evidence"] or x["question"], x
+    for aid_ in accounts:  # "they run out of beans" is no piece of technology
+        tech = next(x for x in ws.account(aid_, limit=100)["dimensions"]
+                    if x["dimension"] == "technology")
+        assert not any("run out" in e["text"] for e in tech["evidence"]), aid_
     listed = ws.accounts(limit=500)
     assert {a["account_id"] for a in listed} == set(accounts)
     scores = [a["score"] for a in listed]

@@ -426,6 +426,7 @@ CUES: dict[str, tuple[CueGroup, ...]] = {
                 r"|the company)|why not (?:add|offer|make|have|just)",
                 r"(?:it )?would be (?:so |really )?(?:nice|great|awesome|helpful|better|good)"
                 r" (?:if|to)|would be nice",
+                r"asked (?:whether|if) (?:we|you) could",
                 r"could we (?:please )?(?:add|offer|stock|carry|include|bring back)"
                 r"|could you (?:please )?(?:offer|stock|carry|bring back)",
                 r"i (?:would )?suggest(?! sizing| going| ordering| getting| you size)"
