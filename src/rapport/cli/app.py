@@ -82,8 +82,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, list):
-        return escape(", ".join(str(v) for v in value))
-    return escape(str(value))
+        return said(", ".join(str(v) for v in value))
+    return said(value)
 
 
 def said(text: Any) -> str:

@@ -49,10 +49,9 @@ def _identity(con: duckdb.DuckDBPyConnection, cid: str) -> dict[str, Any]:
                                        [row["account_id"]]).fetchall()
              if r[0] is not None] if row["account_id"] else []
     row["account"] = min(names) if names else None  # (no join: it would scan accounts)
-    attributes = row.pop("attributes")
+    row["attributes"] = json.loads(row["attributes"]) if row["attributes"] else None
     row["keys"] = con.execute("SELECT kind, value FROM identities WHERE customer_id = ?",
                               [cid]).fetchall()
-    row["demographics"] = json.loads(attributes) if attributes else None
     roles = _rows_if_built(con, "SELECT title, role FROM contacts WHERE customer_id = ?",
                            [cid])
     if roles is not None:
@@ -67,7 +66,7 @@ def _as_identity(row: dict[str, Any]) -> dict[str, Any]:
     out["source"], out["account"] = row.get("source"), row.get("account")
     out["keys"] = [f"{k}:{v}" for k, v in sorted(
         row.get("keys") or [], key=lambda kv: [(x is None, x) for x in kv])]
-    out["demographics"] = row.get("demographics") or row.get("attributes") or {}
+    out["demographics"] = row.get("attributes") or {}
     if "roles" in row:
         out["roles"] = _ordered(row["roles"], "title", "role")
     return out
