@@ -84,6 +84,9 @@ SETTINGS: dict[str, Setting] = {
                 "themes: higher finds more, smaller themes (Leiden resolution)"),
         Setting("voice.min_theme_size", 5, "themes: smaller groups are left unthemed"),
         Setting("voice.subtheme_min_size", 40, "themes: split themes at least this large"),
+        Setting("voice.theme_sample", 0,
+                "themes: found in a sample of this many statements, the others join the "
+                "nearest (0: 30,000 in accurate mode, 15,000 in fast mode)"),
         Setting("understand.knowledge", "",
                 "the knowledge framework file (TOML); empty: the one shipped with Rapport"),
         Setting("understand.flow_days", 90,

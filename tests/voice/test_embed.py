@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import DATASETS
 from rapport.errors import ConfigError
 from rapport.voice.embed import (
     FAST_MODEL,
@@ -99,6 +100,30 @@ def test_static_model_is_built_once_and_reloaded(static: StaticEmbedder) -> None
     np.testing.assert_allclose(v1, v2, atol=1e-6)
     assert v1.shape == (1, 256)
     np.testing.assert_allclose(np.linalg.norm(v1), 1.0, atol=1e-5)
+
+
+def test_static_vectors_equal_model2vecs_own_encode(static: StaticEmbedder) -> None:
+    """The word-by-word means give model2vec's vectors on real reviews and tweets, and on the
+    texts that must go through the tokenizer: accents, other scripts, control characters,
+    the tokenizer's own "[UNK]", a word too long for WordPiece, a text past 512 tokens."""
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=1500)
+    tweets = pd.read_csv(DATASETS / "twitter_airline" / "Tweets.csv", nrows=1500)
+    texts = reviews["Review Text"].dropna().astype(str).tolist() + tweets["text"].tolist()
+    texts += ["", "   ", "café au lait", "naïve ÀÉÎ", "\x0bhi\x0cthere\x7f", "a_b c__d",
+              "x" * 150, "runs small " * 400, "日本語 text", "tab\there\nnew", "5'8\" tall",
+              "[UNK] [CLS] was [MASK]", "don`t ~stop~ ^^ |pipe|", "@united thx!! #fail"]
+    ours = static.encode(texts)
+    theirs = static._load().encode(texts, show_progress_bar=False).astype(np.float32)
+    norms = np.linalg.norm(theirs, axis=1, keepdims=True)
+    theirs = np.divide(theirs, norms, out=np.zeros_like(theirs), where=norms > 0)
+    assert ours.shape == theirs.shape == (len(texts), 256)
+    # float16 table: model2vec averages in float16, Rapport sums in float32
+    np.testing.assert_allclose(ours, theirs, atol=2e-3)
+    empty = np.linalg.norm(theirs, axis=1) == 0
+    assert empty.sum() >= 3 and np.all(ours[empty] == 0)
+    assert float(np.min(np.sum(ours[~empty] * theirs[~empty], axis=1))) > 0.9999
+    # the same again, now from the word cache
+    np.testing.assert_array_equal(static.encode(texts), ours)
 
 
 def test_static_model_keeps_most_of_minilms_neighbours(

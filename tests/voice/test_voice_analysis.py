@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 import rapport
 from rapport.cli import app
-from rapport.voice.analysis import VOICE_TABLES
+from rapport.errors import ConfigError
+from rapport.voice.analysis import VOICE_TABLES, theme_sample, voice_frames
+from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
@@ -232,3 +234,24 @@ def test_pii_never_reaches_derived_text(tmp_path: Path) -> None:
     # The raw feedback keeps the original words.
     assert "4111" in " ".join(ws.sql("SELECT text FROM feedback").column(0).to_pylist())
     ws.close()
+
+
+def test_themes_are_found_in_a_sample_of_the_set_size(
+    demo: tuple[rapport.Workspace, dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`voice.theme_sample`: themes found on that many statements, every other statement
+    joins one; 0 means 30,000 in accurate mode and 15,000 in fast mode; below 0 is an error
+    that names the variable."""
+    assert theme_sample(ACCURATE_MODEL) == 30_000 and theme_sample(FAST_MODEL) == 15_000
+    ws, _ = demo
+    monkeypatch.setenv("RAPPORT_VOICE_THEME_SAMPLE", "400")
+    assert theme_sample(FAST_MODEL) == 400
+    tables, run = voice_frames(ws._con)  # computes, writes nothing
+    n = len(tables["statements"])
+    assert run.theme_sample == 400 and n > 2 * 400
+    themed = tables["statement_themes"]["statement_id"].nunique()
+    assert themed >= n - 400  # only sampled statements in crumbs stay unthemed
+    assert run.themes >= 3
+    monkeypatch.setenv("RAPPORT_VOICE_THEME_SAMPLE", "-5")
+    with pytest.raises(ConfigError, match="RAPPORT_VOICE_THEME_SAMPLE"):
+        theme_sample(ACCURATE_MODEL)

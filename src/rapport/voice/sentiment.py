@@ -44,6 +44,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -89,9 +90,9 @@ _EMOTICON = re.compile(r"(?<![\w:])(?:[:;=]['-]?[()\[\]dDpP/|]|<3|\):)(?![\w)(])
 _PLACEHOLDER = "_p{}_"
 
 
-@dataclass(frozen=True)
-class AspectOpinion:
-    """A judgement about one aspect of what was bought: `text[start:end]` names the aspect."""
+class AspectOpinion(NamedTuple):
+    """A judgement about one aspect of what was bought: `text[start:end]` names the aspect.
+    (A named tuple, like `FacetHit`: cheap to send back from worker processes.)"""
 
     aspect: str
     score: float
