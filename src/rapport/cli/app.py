@@ -92,20 +92,46 @@ def said(text: Any) -> str:
     return escape(str(text))
 
 
+# A column whose widest cell is longer than this may wrap; narrower ones never do.
+_WRAP_FROM = 32
+
+
 def _table(
     rows: list[dict[str, Any]], title: str | None = None, columns: tuple[str, ...] | None = None
 ) -> Table:
+    """Rows as a table that fits the terminal: columns in the order given, which is also
+    their priority. Short values (ids, dates, amounts, emails) are never broken across lines;
+    where the columns do not all fit, those that do not fit after the ones before them are
+    left out, and the caption says which and how to see them."""
     table = Table(title=title, show_lines=False, header_style="bold")
     if not rows:
         table.add_column("(none)")
         return table
     cols = columns or tuple(rows[0])
-    for col in cols:
-        numeric = isinstance(rows[0].get(col), (int, float))
-        table.add_column(col.replace("_", " "), overflow="fold",
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    heads = [c.replace("_", " ") for c in cols]
+    widths = [
+        max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(heads)
+    ]
+    room = max(out.width, 40)
+    kept: list[int] = []
+    used = 1  # the left border
+    for i, width in enumerate(widths):
+        need = max(len(heads[i]), min(width, _WRAP_FROM)) + 3  # padding and a border
+        if kept and used + need > room:
+            continue  # a narrower column further on may still fit
+        kept.append(i)
+        used += need
+    for i in kept:
+        numeric = isinstance(rows[0].get(cols[i]), (int, float))
+        table.add_column(heads[i], overflow="fold", no_wrap=widths[i] <= _WRAP_FROM,
+                         min_width=min(widths[i], _WRAP_FROM),
                          justify="right" if numeric else "left")
-    for r in rows:
-        table.add_row(*[_cell(r.get(c)) for c in cols])
+    for row in cells:
+        table.add_row(*[row[i] for i in kept])
+    if len(kept) < len(cols):
+        left = ", ".join(heads[i] for i in range(len(cols)) if i not in kept)
+        table.caption = f"not shown for width: {left} (a wider terminal or --json shows them)"
     return table
 
 
@@ -276,10 +302,13 @@ def customers(
         return
     title = "customers" + (f" matching {search!r}" if search else "") + (
         f", {stage}" if stage else "") + (f", by {sort}" if sort else "")
-    cols = ("customer_id", "name", "stage", "status", "orders", "spend", "last_purchase",
-            "p_alive", "clv") if (stage or sort) else (
-        "customer_id", "name", "email", "transactions", "spend", "last_purchase", "feedback",
-        *(("stage", "status") if rows and "stage" in rows[0] else ()))
+    # In order of priority: what a narrow terminal shows first (the sort column early).
+    cols = tuple(dict.fromkeys((
+        "customer_id", "name", *((sort,) if sort and rows and sort in rows[0] else ()),
+        "stage", "status", "clv", "spend", "orders", "p_alive", "last_purchase",
+    ))) if (stage or sort) else (
+        "customer_id", "name", *(("stage", "status") if rows and "stage" in rows[0] else ()),
+        "spend", "transactions", "last_purchase", "feedback", "email")
     out.print(_table(rows, title, cols))
 
 
