@@ -101,3 +101,36 @@ def test_voice_tables_are_the_same_with_workers(
     assert alone.keys() == spread_out.keys()
     for name, frame in alone.items():
         pd.testing.assert_frame_equal(frame, spread_out[name], obj=name)
+
+
+def test_started_work_runs_while_this_process_works(
+    small_rows: None, tmp_path: Path
+) -> None:
+    """`start` hands the ranges out at once and returns: the workers wait for a file that
+    this process writes only afterwards. The results come back in order when asked for, and
+    `cancel` stops workers that are still busy."""
+    import time
+
+    signal_file = tmp_path / "go"
+
+    def waits(lo: int, hi: int) -> tuple[int, bool, list[int]]:
+        deadline = time.monotonic() + 30
+        while not signal_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return os.getpid(), signal_file.exists(), list(range(lo, hi))
+
+    job = workers.start(waits, 40)
+    signal_file.write_text("go")  # only reached if start did not wait for the work
+    parts = job()
+    assert all(seen for _, seen, _ in parts)
+    assert [row for _, _, rows in parts for row in rows] == list(range(40))
+    assert os.getpid() not in {pid for pid, _, _ in parts}
+
+    def forever(lo: int, hi: int) -> list[int]:
+        time.sleep(600)
+        return []
+
+    busy = workers.start(forever, 40)
+    processes = list(busy.pool._processes.values())  # type: ignore[union-attr]
+    busy.cancel()
+    assert busy.pool is None and not any(p.is_alive() for p in processes)

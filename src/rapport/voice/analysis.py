@@ -32,7 +32,7 @@ from rapport.voice.statements import embedding_text, split_feedback
 from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
-from rapport.voice.workers import spread
+from rapport.voice.workers import spread, start
 
 VOICE_TABLES = (
     "statements",
@@ -190,18 +190,24 @@ def voice_frames(
     lap("split")
     texts = statements["text"].tolist()
     chosen = embedder or get_embedder(mode)
-    step(f"embedding {len(texts):,} statements ({chosen.name})")
-    vectors, embedded = embed_cached(con, chosen, [embedding_text(t) for t in texts])
-    lap("embed")
-
-    step("sentiment words, aspects, facet cues and phrases")
     scorer = SentimentScorer().fit()
     detector = FacetDetector(competitors=_competitors(competitors)).fit(
         chosen.encode, chosen.name
     )
-    worked = spread(
+    # The text work needs no embeddings: worker processes do it while this one embeds.
+    text_work = start(
         lambda lo, hi: _text_features(texts[lo:hi], scorer, detector), len(texts)
     )
+    step(f"embedding {len(texts):,} statements ({chosen.name})")
+    try:
+        vectors, embedded = embed_cached(con, chosen, [embedding_text(t) for t in texts])
+    except BaseException:
+        text_work.cancel()
+        raise
+    lap("embed")
+
+    step("sentiment words, aspects, facet cues and phrases")
+    worked = text_work()
     lexical = np.concatenate([w[0] for w in worked]) if worked else np.zeros(0)
     opinions = [found for w in worked for found in w[1]]
     cue_hits = [found for w in worked for found in w[2]]

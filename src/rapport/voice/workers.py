@@ -3,7 +3,8 @@
 Splitting feedback, redaction, language detection, the sentiment lexicon, aspects and facet
 cues are plain Python, one text at a time: in one process they use one core. `spread` runs
 such work over consecutive ranges of the rows in forked worker processes, one per core (the
-setting `voice.workers`), and returns the results in order.
+setting `voice.workers`), and returns the results in order; `start` does the same in the
+background, so that this process can embed while the workers read.
 
 Workers are forked, so they start in milliseconds with the parent's modules, fitted models
 and data already in memory: nothing is sent to them but a range number, and only results
@@ -13,7 +14,7 @@ rows, or with `voice.workers` = 1, the work runs in this process, with the same 
 
 from __future__ import annotations
 
-__all__ = ["MIN_ROWS", "spread", "worker_count"]
+__all__ = ["MIN_ROWS", "Started", "spread", "start", "worker_count"]
 
 import itertools
 import multiprocessing
@@ -21,9 +22,9 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from rapport import settings
 from rapport.errors import ConfigError, WorkerError
@@ -78,23 +79,70 @@ def spread(work: Callable[[int, int], R], rows: int) -> list[R]:
     workers are forked copies) and returns a picklable result for them. A worker that dies
     raises WorkerError; an exception inside `work` is raised here as it is.
     """
-    workers = worker_count(rows)
-    if workers == 1:
-        return [work(0, rows)] if rows else []
-    global _JOB
-    ranges = _ranges(rows, workers * _CHUNKS_PER_WORKER)
-    with _LOCK:
-        _JOB = (work, ranges)
+    return start(work, rows)()
+
+
+class Started(Generic[R]):
+    """Work handed to workers by `start`: call it for the results, in order; `cancel` stops
+    the workers instead (when what this process did meanwhile failed)."""
+
+    def __init__(
+        self,
+        rows: int,
+        pool: ProcessPoolExecutor | None = None,
+        futures: list[Future[R]] | None = None,
+        alone: Callable[[], list[R]] | None = None,
+    ) -> None:
+        self.rows, self.pool, self.futures, self.alone = rows, pool, futures or [], alone
+
+    def __call__(self) -> list[R]:
+        if self.pool is None:
+            return self.alone() if self.alone is not None else []
         try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                results = list(pool.map(_run, range(len(ranges))))
+            results = [future.result() for future in self.futures]
         except BrokenProcessPool as exc:
+            self.cancel()
             raise WorkerError(
-                f"a worker process stopped before finishing its share of {rows:,} rows "
+                f"a worker process stopped before finishing its share of {self.rows:,} rows "
                 "(killed, or out of memory); run the text work in one process with "
                 "RAPPORT_VOICE_WORKERS=1, or free memory and try again."
             ) from exc
+        except BaseException:
+            self.cancel()
+            raise
+        self.pool.shutdown(wait=True)
+        self.pool = None
+        return results
+
+    def cancel(self) -> None:
+        if self.pool is not None:
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                process.terminate()  # a worker half way through its range stops now
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def start(work: Callable[[int, int], R], rows: int) -> Started[R]:
+    """`spread` in the background: the workers are forked and given their ranges now, and
+    calling the result waits for theirs (in order). Meanwhile this process is free for other
+    work, such as embedding the same statements. Without workers (see `worker_count`), the
+    work runs when the results are asked for."""
+    workers = worker_count(rows)
+    if workers == 1:
+        return Started(rows, alone=lambda: [work(0, rows)] if rows else [])
+    global _JOB
+    ranges = _ranges(rows, workers * _CHUNKS_PER_WORKER)
+    context = multiprocessing.get_context("fork")
+    with _LOCK:
+        _JOB = (work, ranges)
+        try:
+            # With fork, the pool starts all its processes at the first submit, so they
+            # carry this job; a later job forks a pool of its own.
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            futures: list[Future[R]] = [
+                pool.submit(_run, index)  # type: ignore[arg-type]
+                for index in range(len(ranges))
+            ]
         finally:
             _JOB = None
-    return results  # type: ignore[return-value]
+    return Started(rows, pool, futures)
