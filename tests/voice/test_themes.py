@@ -49,6 +49,24 @@ def test_theme_labels_use_the_customers_words(
     assert hits >= 14, hits
 
 
+def test_key_phrases_keep_whole_words_and_the_longer_phrase() -> None:
+    """"top-up" stays one word, a redacted name leaves no stray "s", and of "direct debit"
+    and "debit", used alike, the longer names the group."""
+    texts = (
+        ["My top-up failed again", "why did the top-up fail", "top-up not working"] * 3
+        + ["a direct debit I do not know", "cancel this direct debit", "direct debit twice"] * 3
+        + ["I trust [name]'s judgement on beans", "[name]'s judgement is sound"] * 3
+        + ["where is my new card", "card still not here"] * 5
+    )
+    groups = [0] * 9 + [1] * 9 + [2] * 6 + [-1] * 10
+    phrases = key_phrases(texts, groups)
+    assert _label(phrases[0]).startswith("top-up")
+    assert phrases[1][0][0] == "direct debit"
+    assert not any(p == "debit" for p, _, _ in phrases[1])
+    assert all(p.split()[0] != "s" for p, _, _ in phrases[2])
+    assert "judgement" in _label(phrases[2])
+
+
 def test_subthemes_split_only_large_themes(fitted: ThemeModel) -> None:
     for theme in range(fitted.n_themes_):
         subs = fitted.sublabels_[fitted.labels_ == theme]

@@ -36,8 +36,10 @@ STOPWORDS = frozenset(
     even really much one would like can could us amp http https co rt via""".split()  # noqa: SIM905
 )
 
-_TOKEN = re.compile(r"[a-z][a-z'’]*[a-z]|[a-z]")
-_NOISE = re.compile(r"https?://\S+|@\w+|#|\[(?:email|phone|card|url|name|id)\]")
+# A word; one hyphen between letters keeps "top-up" and "t-shirt" whole.
+_TOKEN = re.compile(r"[a-z](?:[a-z'’]|-(?=[a-z]))*[a-z]|[a-z]")
+# Links, handles, hash signs and redactions, with the "'s" of "[name]'s" (else a word "s").
+_NOISE = re.compile(r"https?://\S+|@\w+|#|\[(?:email|phone|card|url|name|id)\](?:['’]s\b)?")
 
 
 def _tokens(text: str) -> list[str]:
@@ -173,13 +175,20 @@ def key_phrases(
             if weight_i[k] <= 0 or len(picked) >= top:
                 break
             phrase = str(names[cols_i[k]])
-            # Skip a phrase contained in (or containing) one already picked with similar use.
-            if any(
-                phrase in p or p in phrase
-                for p, _, c in picked
-                if abs(c - counts_i[k]) <= 0.25 * max(c, 1)
-            ):
+            count = int(counts_i[k])
+            # A phrase and one inside it with similar use say the same thing: keep one, the
+            # longer ("direct debit" rather than "debit"), where the shorter was picked.
+            similar = [
+                j for j, (p, _, c) in enumerate(picked)
+                if (phrase in p or p in phrase) and abs(c - count) <= 0.25 * max(c, 1)
+            ]
+            if similar:
+                j = similar[0]
+                if len(phrase) > len(picked[j][0]) and not any(
+                    phrase in p for p, _, _ in picked
+                ):
+                    picked[j] = (phrase, picked[j][1], count)
                 continue
-            picked.append((phrase, float(weight_i[k]), int(counts_i[k])))
+            picked.append((phrase, float(weight_i[k]), count))
         out[gid] = picked
     return out
