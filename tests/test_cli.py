@@ -38,6 +38,9 @@ def test_ingest_status_customers_round_trip(tmp_path: Path) -> None:
     assert "loaded 2 of 2 rows as transactions" in result.output
     again = runner.invoke(app, ["ingest", str(orders), "-k", "transactions", "--store", store])
     assert "already loaded" in again.output
+    # The kind may also follow the file, as the tool's own hints write it.
+    third = runner.invoke(app, ["ingest", str(orders), "transactions", "--store", store])
+    assert third.exit_code == 0 and "already loaded" in third.output
     status = json.loads(runner.invoke(app, ["status", "--store", store, "--json"]).output)
     assert status["tables"]["transactions"] == 2
     found = json.loads(runner.invoke(app, ["customers", "--store", store, "--search", "7",
@@ -72,9 +75,14 @@ def test_errors_print_error_and_exit_1(tmp_path: Path) -> None:
         ["ingest", str(bad), "--kind", "nope", "--store", store],
         ["ingest", str(tmp_path / "missing.csv"), "--kind", "feedback", "--store", store],
         ["status", "--store", str(tmp_path / "none.duckdb")],
+        ["ingest", str(bad), "--store", store],
+        ["ingest", str(bad), "feedback", "--kind", "transactions", "--store", store],
+        ["ingest", str(bad), "nope", "--store", store],
     ]
     expected = ["row 1, column 'date': value 'yesterday' is not a date", "unknown kind 'nope'",
-                "does not exist", "does not exist; create it with `rapport init`"]
+                "does not exist", "does not exist; create it with `rapport init`",
+                "say what bad.csv holds: rapport ingest", "the file's kind is given twice",
+                "unknown kind 'nope'"]
     for args, text in zip(cases, expected, strict=True):
         proc = subprocess.run([str(exe), *args], capture_output=True, text=True, env=env)
         assert proc.returncode == 1, (args, proc.stdout, proc.stderr)

@@ -241,16 +241,26 @@ def test_cdnow_purchases_alone_split_heavy_from_light_buyers(tmp_path: Path) -> 
         built = build_personas(ws._con)
         seconds = time.perf_counter() - started
         orders = ws._con.execute(
-            "SELECT customer_id, count(DISTINCT coalesce(order_id, transaction_id)) AS n "
-            "FROM transactions WHERE amount > 0 GROUP BY 1").fetch_df()
+            "SELECT customer_id, count(DISTINCT coalesce(order_id, transaction_id)) AS n, "
+            "sum(amount) / count(DISTINCT coalesce(order_id, transaction_id)) AS aov "
+            "FROM transactions WHERE amount >= 0 GROUP BY 1").fetch_df()
     assert seconds < 60
-    assert built.summary["customers"] == len(orders) > 23_000
+    # Every CDNOW customer bought something, 68 of them only for $0: all have a persona.
+    assert built.summary["customers"] == len(orders) == 23_570
+    assert built.summary["unplaced"] == 0
     assert built.summary["personas"] >= 2
     merged = orders.merge(built.tables["customer_personas"], on="customer_id")
-    log_n = np.log(merged["n"].astype(float))
-    within = log_n.groupby(merged["persona_id"]).transform("mean")
-    explained = 1 - ((log_n - within) ** 2).sum() / ((log_n - log_n.mean()) ** 2).sum()
-    assert explained >= 0.3  # personas differ in how often they buy
+
+    def explained(values: pd.Series) -> float:
+        within = values.groupby(merged["persona_id"]).transform("mean")
+        return float(1 - ((values - within) ** 2).sum() / ((values - values.mean()) ** 2).sum())
+
+    # Purchases alone give two near-tied ways to split (the same BIC on the sample): by how often
+    # customers buy or by how much they spend an order; the fit lands on one or the other
+    # (explained share of log orders 0.41 / 0.18, of log order value 0.18 / 0.47).
+    often = explained(np.log(merged["n"].astype(float)))
+    much = explained(np.log1p(merged["aov"].astype(float)))
+    assert max(often, much) >= 0.35, (often, much)
     names = built.tables["personas"]["name"]
     assert names.is_unique and names.str.contains("buyers").all()
 

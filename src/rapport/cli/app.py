@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from rapport import settings
-from rapport.errors import RapportError
+from rapport.errors import InputError, RapportError
 from rapport.ingest import IngestResult
 from rapport.ingest.fields import KINDS
 from rapport.ingest.loader import STEPS
@@ -206,7 +206,10 @@ def init(store: StoreOpt = None) -> None:
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(help="CSV/TSV/TXT, Parquet, JSON(L) or .xlsx file")],
-    kind: Annotated[str, typer.Option("--kind", "-k", help=", ".join(KINDS))],
+    what: Annotated[str | None, typer.Argument(
+        metavar="[KIND]", help="what the file holds: " + ", ".join(KINDS) + " (or --kind)",
+        show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help=", ".join(KINDS))] = None,
     source: Annotated[str | None, typer.Option(help="name of the source (default: file name)")]
     = None,
     map_: Annotated[
@@ -239,11 +242,19 @@ def ingest(
     as_json: JsonOpt = False,
     store: StoreOpt = None,
 ) -> None:
-    """Load a file of customers, transactions, feedback, accounts or contacts."""
+    """Load a file of customers, transactions, feedback, accounts or contacts:
+    `rapport ingest FILE KIND` or `rapport ingest FILE --kind KIND`."""
+    if what is not None and kind is not None and what != kind:
+        _fail(InputError(f"the file's kind is given twice, as {what!r} and --kind {kind!r}; "
+                         "give it once: rapport ingest FILE KIND."))
+    chosen = what if what is not None else kind
+    if chosen is None:
+        _fail(InputError(f"say what {file.name} holds: rapport ingest {file} KIND, where KIND "
+                         f"is one of {', '.join(KINDS)}."))
     try:
         with _workspace(store) as ws, _steps(f"loading {file.name}", len(STEPS), as_json) as step:
             result = ws.ingest(
-                file, kind, source=source, mapping=map_ or [], on_error=on_error, mode=mode,
+                file, chosen, source=source, mapping=map_ or [], on_error=on_error, mode=mode,
                 id_space=id_space, date_format=date_format, rating_scale=rating_scale,
                 header=header, delimiter=delimiter, encoding=encoding, sheet=sheet,
                 force=force, dry_run=dry_run, rejects_dir=rejects_dir, progress=step,

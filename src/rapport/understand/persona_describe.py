@@ -53,7 +53,7 @@ def _people(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame) -> pd.DataFr
         beh = con.execute(
             "SELECT customer_id, count(DISTINCT coalesce(order_id, transaction_id)) AS n_orders,"
             " sum(amount) AS total_spend, NULL::DOUBLE AS clv, NULL AS stage, NULL AS status "
-            "FROM transactions WHERE customer_id IS NOT NULL AND amount > 0 GROUP BY 1"
+            "FROM transactions WHERE customer_id IS NOT NULL AND amount >= 0 GROUP BY 1"
         ).fetch_df()
     else:
         beh = pd.DataFrame(columns=["customer_id", "n_orders", "total_spend", "clv", "stage",
@@ -67,7 +67,7 @@ def _mix(con: duckdb.DuckDBPyConnection, assigned: pd.DataFrame, column: str, me
     """Per persona, its top values of a transactions column by share of `measure`."""
     frame = con.execute(
         f"SELECT customer_id, CAST({column} AS VARCHAR) AS value, {measure} AS m "
-        f"FROM transactions WHERE customer_id IS NOT NULL AND amount > 0 "
+        f"FROM transactions WHERE customer_id IS NOT NULL AND amount >= 0 "
         f"AND {column} IS NOT NULL GROUP BY ALL"
     ).fetch_df()
     frame = frame.merge(assigned[["customer_id", "persona_id"]], on="customer_id")

@@ -10,7 +10,8 @@ Blocks (all sparse customers × items, never demographics):
 - spend: the customer's band (of `bands` equal-sized bands) of mean order value;
 - rate: the band of orders per week since their first purchase (to the last transaction);
 - themes: statements per level-1 theme (the voice stage's themes).
-Returns (amount <= 0) are left out. Customers are those with a purchase or a statement.
+Returns (amount < 0) are left out, as in the behaviour stage (a free item, amount 0, is a
+purchase). Customers are those with a purchase or a statement.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from rapport.schema import table_exists
 _TX = (
     "WITH tx AS (SELECT customer_id, product, category, channel, amount, ts, "
     "coalesce(order_id, transaction_id) AS order_key FROM transactions "
-    "WHERE customer_id IS NOT NULL AND amount > 0)"
+    "WHERE customer_id IS NOT NULL AND amount >= 0)"
 )
 
 _PRODUCTS = (
