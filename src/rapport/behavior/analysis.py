@@ -242,8 +242,9 @@ def _fit_and_predict(
         # returns netting out) count as a cent each, which pulls the expectation toward 0
         spend = np.where(x > 0, np.maximum(m, 0.01), 0.0)
         if free:
-            notes.append(f"{free} customers' repeat purchases are worth 0 on average; their "
-                         f"spend is taken as a cent per purchase.")
+            whose = "1 customer's" if free == 1 else f"{free:,} customers'"
+            notes.append(f"{whose} repeat purchases are worth 0 on average; a cent a "
+                         "purchase is taken as their spend.")
         out["expected_spend"] = gg.expected_spend(x, spend)
         out["clv"] = customer_lifetime_value(
             bg, gg, x, t_x, t_cal, spend, horizon=horizon,
