@@ -95,7 +95,8 @@ def test_errors_print_error_and_exit_1(tmp_path: Path) -> None:
 @pytest.mark.parametrize("width", [60, 80, 200])
 def test_tables_fit_the_terminal(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Ids, dates and emails are never broken across lines; columns that do not fit are left
-    out, most important (first) kept, and the caption names the rest."""
+    out, most important (first) kept, and the caption names the rest (and columns with
+    nothing in them)."""
     import importlib
     import io
 
@@ -108,13 +109,16 @@ def test_tables_fit_the_terminal(width: int, monkeypatch: pytest.MonkeyPatch) ->
     rows = [{"customer_id": f"c{i:07d}", "name": "Aisha Howard", "stage": "first-time buyer",
              "spend": 1234.5 * i, "last_purchase": "2026-06-17",
              "email": "aisha.howard@keystonebayagency.example",
-             "note": "a long remark that may wrap over several lines " * 3} for i in range(3)]
+             "note": "a long remark that may wrap over several lines " * 3,
+             "phone": None} for i in range(3)]
     console.print(cli_app._table(rows, "customers"))
     text = console.file.getvalue()  # type: ignore[attr-defined]
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= width
     assert all(f"c{i:07d}" in text for i in range(3))  # the first column, whole
     shown = [c for c in ("stage", "last purchase", "email") if f" {c} " in lines[2]]
+    assert " phone " not in lines[2]  # empty in every row: left out, and said
+    assert "empty in every row: phone" in " ".join(text.split())
     if width == 200:
         assert "not shown" not in text and len(shown) == 3 and "2026-06-17" in text
         assert "aisha.howard@keystonebayagency.example" in text

@@ -102,7 +102,8 @@ def _table(
     """Rows as a table that fits the terminal: columns in the order given, which is also
     their priority. Short values (ids, dates, amounts, emails) are never broken across lines;
     where the columns do not all fit, those that do not fit after the ones before them are
-    left out, and the caption says which and how to see them."""
+    left out, and the caption says which and how to see them. Columns empty in every row
+    are left out too, and named in the caption."""
     table = Table(title=title, show_lines=False, header_style="bold")
     if not rows:
         table.add_column("(none)")
@@ -114,9 +115,12 @@ def _table(
         max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(heads)
     ]
     room = max(out.width, 40)
+    empty = [i for i in range(len(cols)) if not any(row[i] for row in cells)]
     kept: list[int] = []
     used = 1  # the left border
     for i, width in enumerate(widths):
+        if i in empty and len(empty) < len(cols):
+            continue  # a column with nothing in it only takes room
         need = max(len(heads[i]), min(width, _WRAP_FROM)) + 3  # padding and a border
         if kept and used + need > room:
             continue  # a narrower column further on may still fit
@@ -129,9 +133,16 @@ def _table(
                          justify="right" if numeric else "left")
     for row in cells:
         table.add_row(*[row[i] for i in kept])
-    if len(kept) < len(cols):
-        left = ", ".join(heads[i] for i in range(len(cols)) if i not in kept)
-        table.caption = f"not shown for width: {left} (a wider terminal or --json shows them)"
+    notes = []
+    left = [heads[i] for i in range(len(cols)) if i not in kept and i not in empty]
+    if left:
+        notes.append(f"not shown for width: {', '.join(left)} (a wider terminal or --json "
+                     "shows them)")
+    blank = [heads[i] for i in empty if i not in kept]
+    if blank:
+        notes.append(f"empty in every row: {', '.join(blank)}")
+    if notes:
+        table.caption = "; ".join(notes)
     return table
 
 
@@ -316,10 +327,10 @@ def customers(
     # In order of priority: what a narrow terminal shows first (the sort column early).
     cols = tuple(dict.fromkeys((
         "customer_id", "name", *((sort,) if sort and rows and sort in rows[0] else ()),
-        "stage", "status", "clv", "spend", "orders", "p_alive", "last_purchase",
+        "stage", "status", "clv", "spend", "orders", "p_alive", "last_purchase", "keys",
     ))) if (stage or sort) else (
         "customer_id", "name", *(("stage", "status") if rows and "stage" in rows[0] else ()),
-        "spend", "transactions", "last_purchase", "feedback", "email")
+        "spend", "transactions", "last_purchase", "feedback", "email", "keys")
     out.print(_table(rows, title, cols))
 
 
