@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import write
+from conftest import DATASETS, write
 from rapport.cli import app
 
 runner = CliRunner()
@@ -126,3 +126,22 @@ def test_tables_fit_the_terminal(width: int, monkeypatch: pytest.MonkeyPatch) ->
         assert "not shown for width" in text and len(shown) < 3
         left = text[text.index("not shown for width"):]
         assert all(c in " ".join(left.split()) for c in ("email", "note"))
+
+
+def test_profile_of_a_customer_from_a_date_only_file(tmp_path: Path) -> None:
+    """CDNOW has dates without times, no products and no names: the profile is headed by the
+    customer's own id, found by it, and claims no hour of day and no favourite."""
+    store = str(tmp_path / "s.duckdb")
+    loaded = runner.invoke(app, [
+        "ingest", str(DATASETS / "cdnow" / "CDNOW_sample.txt"), "transactions", "--store",
+        store, "--map", "customer_id=column1", "--map", "ts=column3", "--map",
+        "quantity=column4", "--map", "amount=column5"])
+    assert loaded.exit_code == 0, loaded.output
+    assert runner.invoke(app, ["analyze", "--no-voice", "--store", store]).exit_code == 0
+    shown = runner.invoke(app, ["profile", "00004", "--store", store])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "(external id 00004)" in text and "their ids │ external id 00004" in text
+    habits = text[text.index("habits"):].split("│")[1]
+    assert habits.strip().endswith("days") and ":00" not in habits  # "Saturdays"
+    assert "None" not in text and "around 0:00" not in text

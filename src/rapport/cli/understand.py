@@ -60,14 +60,33 @@ def _when(step: dict[str, Any]) -> str:
     return f"after {step['after']}" if step.get("after") else "?"
 
 
+def _habits(b: dict[str, Any]) -> str:
+    """"Wednesdays around 10:00; favourite Espresso", leaving out what the data lacks (no
+    times of day in date-only files, no products)."""
+    when = f"{b['preferred_weekday_name']}s" if b.get("preferred_weekday_name") else ""
+    if b.get("preferred_hour") is not None:
+        when = f"{when or 'buys'} around {int(b['preferred_hour'])}:00"
+    parts = [when] if when else []
+    if b.get("favourite_product"):
+        parts.append(f"favourite {b['favourite_product']}")
+    return said("; ".join(parts)) if parts else "—"
+
+
 def _print_profile(p: dict[str, Any]) -> None:
     who = p["identity"]
-    out.print(Rule(f"[bold]{said(who.get('name') or p['customer_id'])}[/]  "
-                   f"({said(p['customer_id'])})"))
+    # Their own ids in the systems we loaded ("external id C10001"); e-mail and phone show
+    # below on their own.
+    keys = [f"{kind.replace('_', ' ')} {value}"
+            for kind, _, value in (str(k).partition(":") for k in who.get("keys") or [])
+            if kind not in ("email", "phone")]
+    aside = ", ".join([p["customer_id"]] if who.get("name") else keys[:2])
+    out.print(Rule(f"[bold]{said(who.get('name') or p['customer_id'])}[/]"
+                   + (f"  ({said(aside)})" if aside else "")))
     out.print(said(p["story"]))
     facts = {"e-mail": who.get("email"), "phone": who.get("phone"),
              "account": who.get("account"), "customer since": who.get("created_at"),
-             **{k.lower(): v for k, v in (who.get("demographics") or {}).items()}}
+             **{k.lower(): v for k, v in (who.get("demographics") or {}).items()},
+             "their ids": ", ".join(keys) or None, "source": who.get("source")}
     out.print(_table([{"": k, "value": v} for k, v in facts.items() if v is not None],
                      "who they are"))
     b = p.get("behaviour")
@@ -77,8 +96,7 @@ def _print_profile(p: dict[str, Any]) -> None:
                 ("rhythm", f"every {b['median_gap_days']:.0f} days, "
                  f"{b['days_since_last_purchase']:.0f} days since the last"
                  if b.get("median_gap_days") else "—"),
-                ("habits", f"{b.get('preferred_weekday_name') or '?'}s around "
-                 f"{int(b['preferred_hour'] or 0)}:00; favourite {b.get('favourite_product')}"),
+                ("habits", _habits(b)),
                 ("ladder", f"{b['stage']} ({b['status']})"),
                 ("value", f"CLV {money(b['clv'])}, " + (
                     f"P(alive) {percent(b['p_alive'])}" if b.get("p_alive") is not None

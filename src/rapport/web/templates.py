@@ -115,7 +115,7 @@ p.identity.account_id %}<a href="/accounts/{{ p.identity.account_id | urlencode 
 <tr><th>P(alive)</th><td>{% if p.behaviour.p_alive is not none %}{{ p.behaviour.p_alive | pct }}
 {% elif p.behaviour.frequency == 0 %}<span class="muted">not estimated for one purchase;
 judged by its age</span>{% else %}–{% endif %}</td></tr>
-<tr><th>favourite</th><td>{{ p.behaviour.favourite_product }}</td></tr></table>
+<tr><th>favourite</th><td>{{ p.behaviour.favourite_product or '–' }}</td></tr></table>
 <p>{% for x in p.behaviour.path %}{{ x.stage or x.status }} ({{ x.since or
 ('after ' ~ x.after if x.after) or '?' }})
 {% if not loop.last %} → {% endif %}{% endfor %}</p></div>{% endif %}
