@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from rapport.cli.app import StoreOpt, _fail, _query, app, out
+from rapport.cli.app import StoreOpt, _fail, _query, _store, app, out
 from rapport.errors import ConfigError
 from rapport.workspace import Workspace
 
@@ -26,7 +26,9 @@ def _render(ws: Workspace, title: str | None) -> str:
 
 @app.command()
 def report(
-    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="the HTML file to write (default: the store's name with "
+        "-report.html, in the current folder)")] = None,
     title: Annotated[str | None, typer.Option(help="the business's name in the header "
                                                    "(default: the store's file name)")] = None,
     store: StoreOpt = None,
@@ -34,6 +36,8 @@ def report(
     """Write a self-contained HTML report (overview, loyalty ladder, themes, say-vs-do, drivers,
     personas) with no scripts and no external links, safe to send by e-mail."""
     html = _query(store, lambda ws: _render(ws, title))
+    if output is None:
+        output = Path(f"{_store(store).stem}-report.html")
     try:
         output.write_text(html, encoding="utf-8")
     except OSError as exc:

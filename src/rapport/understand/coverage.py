@@ -247,6 +247,14 @@ def _blind_spots(segment_rows: pd.DataFrame, value: pd.Series, dims: tuple[Dimen
             "best_share": float(best["answered"]), "customers": int(seg["customers"].iloc[0]),
             "importance": max(share, 0.05) * float(worst["gap"]), "text": text,
         })
+    overall = next((o for o in out if o["segment_kind"] == "all"), None)
+    if overall is not None:
+        # A segment whose blind spot is the whole base's, within 5 points, adds nothing.
+        out = [o for o in out if o is overall or not (
+            (o["dimension"], o["best_dimension"])
+            == (overall["dimension"], overall["best_dimension"])
+            and abs(o["known_share"] - overall["known_share"]) <= 0.05
+            and abs(o["best_share"] - overall["best_share"]) <= 0.05)]
     frame = pd.DataFrame(out, columns=[c for c, _, _ in BLIND_SPOT_COLUMNS if c != "rank"])
     frame = frame.sort_values("importance", ascending=False).head(limit).reset_index(drop=True)
     frame.insert(0, "rank", np.arange(1, len(frame) + 1))
