@@ -128,7 +128,9 @@ def test_tables_fit_the_terminal(width: int, monkeypatch: pytest.MonkeyPatch) ->
         assert all(c in " ".join(left.split()) for c in ("email", "note"))
 
 
-def test_profile_of_a_customer_from_a_date_only_file(tmp_path: Path) -> None:
+def test_profile_of_a_customer_from_a_date_only_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """CDNOW has dates without times, no products and no names: the profile is headed by the
     customer's own id, found by it, and claims no hour of day and no favourite."""
     store = str(tmp_path / "s.duckdb")
@@ -150,3 +152,8 @@ def test_profile_of_a_customer_from_a_date_only_file(tmp_path: Path) -> None:
     habits = text[text.index("habits"):].split("│")[1]
     assert habits.strip().endswith("days") and ":00" not in habits  # "Saturdays"
     assert "None" not in text and "around 0:00" not in text
+    # Without --output the report goes to the current folder, named for the store.
+    monkeypatch.chdir(tmp_path)
+    written = runner.invoke(app, ["report", "--store", store])
+    assert written.exit_code == 0, written.output
+    assert "s-report.html" in written.output and (tmp_path / "s-report.html").stat().st_size
