@@ -108,7 +108,8 @@ def _table(
     if not rows:
         table.add_column("(none)")
         return table
-    cols = columns or tuple(rows[0])
+    # Asked-for columns the rows do not have at all are no news: left out without a word.
+    cols = tuple(c for c in columns if any(c in r for r in rows)) if columns else tuple(rows[0])
     cells = [[_cell(r.get(c)) for c in cols] for r in rows]
     heads = [c.replace("_", " ") for c in cols]
     widths = [
