@@ -99,12 +99,18 @@ def _score(con: duckdb.DuckDBPyConnection, entities: str, evidence: str | None,
     try:
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {into} AS
-            WITH ev AS ({found}),
+            WITH ev AS MATERIALIZED ({found}),
             agg AS (
                 SELECT entity_id, dimension, sum(n) AS evidence, max(ts) AS last_evidence,
                        list(DISTINCT source ORDER BY source) AS s,
                        list(DISTINCT method ORDER BY method) AS m
                 FROM ev GROUP BY 1, 2),
+            -- each entity's sources and methods over all its dimensions, straight from the
+            -- evidence (uniting the per-dimension lists took 11 of 15 s at a million)
+            every AS (
+                SELECT entity_id, list_sort(list_distinct(list(source))) AS s,
+                       list_sort(list_distinct(list(method))) AS m
+                FROM ev GROUP BY 1),
             ent AS ({entities}),
             grid AS (
                 SELECT e.entity_id, e.entity_label, d.dimension, d.dimension_group, d.weight,
@@ -130,15 +136,17 @@ def _score(con: duckdb.DuckDBPyConnection, entities: str, evidence: str | None,
                    s, m, sources, methods, freshness, score, answered, 1 AS customers
             FROM final
             UNION ALL
-            SELECT {lit(level)}, NULL, entity_id, any_value(entity_label), 'all', 'all',
-                   sum(weight), sum(evidence), max(last_evidence),
-                   list_sort(list_distinct(flatten(list(s)))),
-                   list_sort(list_distinct(flatten(list(m)))),
-                   CAST(len(list_distinct(flatten(list(s)))) AS DOUBLE),
-                   CAST(len(list_distinct(flatten(list(m)))) AS DOUBLE), NULL,
-                   sum(score * weight) / nullif(sum(weight), 0),
-                   sum(answered * weight) / nullif(sum(weight), 0), 1
-            FROM final GROUP BY entity_id""", [as_of])
+            SELECT {lit(level)}, NULL, f.entity_id, f.entity_label, 'all', 'all',
+                   f.weight, f.evidence, f.last_evidence, coalesce(e.s, []), coalesce(e.m, []),
+                   CAST(len(coalesce(e.s, [])) AS DOUBLE), CAST(len(coalesce(e.m, [])) AS DOUBLE),
+                   NULL, f.score, f.answered, 1
+            FROM (SELECT entity_id, any_value(entity_label) AS entity_label,
+                         sum(weight) AS weight, sum(evidence) AS evidence,
+                         max(last_evidence) AS last_evidence,
+                         sum(score * weight) / nullif(sum(weight), 0) AS score,
+                         sum(answered * weight) / nullif(sum(weight), 0) AS answered
+                  FROM final GROUP BY entity_id) f
+            LEFT JOIN every e ON e.entity_id = f.entity_id""", [as_of])
     finally:
         con.unregister("_cov_dims")
 
@@ -180,7 +188,9 @@ def _segment_rows(con: duckdb.DuckDBPyConnection, customer_rows: str, members: s
                   into: str) -> pd.DataFrame:
     """Create the temporary table `into`: the mean of the customer rows over each segment
     (and over everybody: level 'overall'); returns it as a frame (a few hundred rows) without
-    the source and method lists."""
+    the source and method lists. A customer is at most once in a segment (one stage, one
+    status, one persona …) and has one row per dimension, so members are counted with
+    count(*): count(DISTINCT …) took 10 of the 17 s at a million customers."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {into} AS
         WITH m AS (SELECT customer_id, segment, segment_kind FROM {members}
@@ -193,7 +203,7 @@ def _segment_rows(con: duckdb.DuckDBPyConnection, customer_rows: str, members: s
                    avg(r.answered) AS answered, avg(r.evidence) AS evidence,
                    avg(r.sources) AS sources, avg(r.methods) AS methods,
                    max(r.last_evidence) AS last_evidence, avg(r.freshness) AS freshness,
-                   count(DISTINCT r.entity_id) AS customers,
+                   count(*) AS customers,  -- one row per member and dimension
                    list_sort(list_distinct(flatten(list(DISTINCT r.s)))) AS s,
                    list_sort(list_distinct(flatten(list(DISTINCT r.m)))) AS m
             FROM {customer_rows} r JOIN m ON m.customer_id = r.entity_id
