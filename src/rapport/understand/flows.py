@@ -54,7 +54,8 @@ def build_flows(con: duckdb.DuckDBPyConnection, *, days: int = 90) -> Built:
     notes = []
     if first and first[0][0] is not None and pd.Timestamp(first[0][0]) < start:
         try:
-            before, _, _ = behavior_frame(con, observation_end=start.date())
+            # only the stages are read: no habits (half the summary's time at scale)
+            before, _, _ = behavior_frame(con, observation_end=start.date(), habits=False)
         except (RapportError, ValueError) as exc:  # too little history to fit the models then
             notes.append(f"stages on {start.date()} could not be computed ({exc}); every "
                          f"customer counts as new.")

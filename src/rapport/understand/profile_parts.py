@@ -132,8 +132,10 @@ def _part_queries(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             f"AS part FROM (SELECT customer_id, struct_pack({_as_fields(_FEEDBACK)}) AS r "
             f"FROM feedback_voice WHERE customer_id IS NOT NULL) GROUP BY 1")
     if "coverage" in have:
+        # dimension is the struct's first field and unique per customer, so sorting the
+        # list sorts by it: 16.7 s at a million customers against 21.0 for an ordered list()
         queries["coverage"] = (
-            f"SELECT entity_id AS customer_id, to_json(list(r ORDER BY r.dimension))::VARCHAR "
+            f"SELECT entity_id AS customer_id, to_json(list_sort(list(r)))::VARCHAR "
             f"AS part FROM (SELECT entity_id, struct_pack({_as_fields(_COVERAGE)}) AS r "
             f"FROM coverage WHERE level = 'customer') GROUP BY 1")
     if "customer_personas" in have:
