@@ -4,7 +4,7 @@ for what is unknown (None, NaN)."""
 
 from __future__ import annotations
 
-__all__ = ["day", "horizon", "is_number", "money", "number", "percent", "signed"]
+__all__ = ["day", "horizon", "is_number", "money", "number", "own_ids", "percent", "signed"]
 
 import math
 from typing import Any
@@ -54,3 +54,15 @@ def percent(value: Any, digits: int = 0) -> str:
 def signed(value: Any) -> str:
     """A score with its sign (a true minus sign); a dash when unknown."""
     return f"{value:+.2f}".replace("-", "−") if is_number(value) else UNKNOWN
+
+
+def own_ids(keys: Any) -> list[str]:
+    """A customer's ids in the systems their data came from, from profile keys such as
+    "external_id:C10001" ("external id C10001"); e-mail and phone keys are left to their own
+    fields."""
+    out = []
+    for key in keys or []:
+        kind, _, value = str(key).partition(":")
+        if kind not in ("email", "phone") and value:
+            out.append(f"{kind.replace('_', ' ')} {value}")
+    return out

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import rapport
-from conftest import DemoStore
+from conftest import DATASETS, DemoStore
 from rapport.web.api import create_app
 from rapport.web.sessions import CSRF_COOKIE, SESSION_COOKIE
 
@@ -255,3 +255,27 @@ def test_hostile_customer_text_stays_inert(tmp_path: Path) -> None:
         assert '" onmouseover="' not in html and "<b>bold</b>" not in html
     assert any("&lt;script&gt;alert(5)" in html for html in pages)  # shown, as text
     assert any("Evil &lt;script&gt;alert(7)" in html for html in pages)
+
+
+def test_customers_without_names_show_their_own_ids(tmp_path: Path) -> None:
+    """CDNOW has ids and purchases only: the list shows each customer's own id beside
+    Rapport's, no empty e-mail column, and the profile says who they are by their ids."""
+    store = tmp_path / "cdnow.duckdb"
+    with rapport.open(store) as ws:
+        ws.ingest(DATASETS / "cdnow" / "CDNOW_sample.txt", "transactions", mapping=[
+            "customer_id=column1", "ts=column3", "quantity=column4", "amount=column5"])
+        ws.analyze(voice=False)
+        ws.add_user("ana", PASSWORD, "analyst")
+        cid = ws.resolve("00004")
+    app = create_app(store)
+    with TestClient(app) as client:
+        assert _login(client, "ana") == 303
+        listing = client.get("/customers", params={"search": "00004"})
+        assert listing.status_code == 200, listing.text
+        assert f">\n{cid}</a>" in listing.text or f">{cid}</a>" in listing.text
+        assert "· 00004" in listing.text and "<th>e-mail</th>" not in listing.text
+        profile = client.get(f"/customers/{cid}")
+        assert profile.status_code == 200
+        assert re.search(r"their ids</th><td>\s*external id 00004", profile.text)
+        assert "None" not in re.sub(r"<[^>]+>", " ", profile.text)
+    app.state.workspace.close()

@@ -26,7 +26,7 @@ from rapport.cli.app import (
 )
 from rapport.cli.voice import _bar, _sentiment
 from rapport.errors import RapportError
-from rapport.formats import money, percent
+from rapport.formats import money, own_ids, percent
 
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -74,11 +74,7 @@ def _habits(b: dict[str, Any]) -> str:
 
 def _print_profile(p: dict[str, Any]) -> None:
     who = p["identity"]
-    # Their own ids in the systems we loaded ("external id C10001"); e-mail and phone show
-    # below on their own.
-    keys = [f"{kind.replace('_', ' ')} {value}"
-            for kind, _, value in (str(k).partition(":") for k in who.get("keys") or [])
-            if kind not in ("email", "phone")]
+    keys = own_ids(who.get("keys"))  # "external id C10001"; e-mail and phone show below
     aside = ", ".join([p["customer_id"]] if who.get("name") else keys[:2])
     out.print(Rule(f"[bold]{said(who.get('name') or p['customer_id'])}[/]"
                    + (f"  ({said(aside)})" if aside else "")))

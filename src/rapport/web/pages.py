@@ -17,7 +17,7 @@ from rapport.access import User
 from rapport.behavior.ladder import LADDER, STATUSES
 from rapport.charts import PALETTE, bar_chart, histogram, line_chart
 from rapport.errors import AccessError, NotAnalyzedError
-from rapport.formats import horizon
+from rapport.formats import horizon, own_ids
 from rapport.understand.say_do_rows import type_words
 from rapport.workspace import Workspace
 
@@ -190,7 +190,10 @@ def add_pages(app: FastAPI, answer: Answer,
                                      ("account", ident.get("account")),
                                      ("customer since", ident.get("created_at")),
                                      *((str(k).lower(), v) for k, v in
-                                       (ident.get("demographics") or {}).items()))
+                                       (ident.get("demographics") or {}).items()),
+                                     ("their ids", ", ".join(own_ids(ident.get("keys")))
+                                      or None),
+                                     ("source", ident.get("source")))
                  if v is not None]
         feedback = (p.get("voice") or {}).get("feedback") or []
         sentiment = line_chart([(str(f["day"]), float(f["sentiment"])) for f in feedback

@@ -92,10 +92,14 @@ _CUSTOMERS = """{% extends "layout" %}{% block body %}
 <select name="theme"><option value="">any theme</option>{% for t in themes %}
 <option value="{{ t.theme_id }}"{% if t.theme_id == theme %} selected{% endif %}>
 {{ t.label }}</option>{% endfor %}</select><button type="submit">Search</button></form>
-<div class="scroll"><table><tr><th>customer</th><th>e-mail</th><th>orders</th>
-<th>spend</th><th>stage</th><th>status</th></tr>
+{% set emails = customers | selectattr('email') | list | length > 0 %}
+<div class="scroll"><table><tr><th>customer</th>{% if emails %}<th>e-mail</th>{% endif %}
+<th>orders</th><th>spend</th><th>stage</th><th>status</th></tr>
 {% for c in customers %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
-{{ c.name or c.customer_id }}</a></td><td>{{ c.email or '' }}</td>
+{{ c.name or c.customer_id }}</a>{% if not c.name and c['keys'] %}{% for k in c['keys']
+if not k.startswith('email:') and not k.startswith('phone:') %}{% if loop.first %}
+<span class="muted">· {{ k.partition(':')[2] }}</span>{% endif %}{% endfor %}{% endif %}</td>
+{% if emails %}<td>{{ c.email or '' }}</td>{% endif %}
 <td>{{ (c.orders or c.transactions or 0) | num }}</td><td>{{ c.spend | money }}</td>
 <td>{{ c.stage or '' }}</td>
 <td>{{ c.status or '' }}</td></tr>{% else %}<tr><td colspan="6">No customers match.</td></tr>
