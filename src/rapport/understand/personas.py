@@ -239,5 +239,7 @@ def _unplaced(con: duckdb.DuckDBPyConnection, placed: pd.Index) -> int:
     if not table_exists(con, "customers"):
         return 0
     known = con.execute("SELECT DISTINCT CAST(customer_id AS VARCHAR) FROM customers"
-                        ).fetch_df().iloc[:, 0]
-    return int((~known.isin(placed)).sum())
+                        ).fetch_df().iloc[:, 0].to_numpy(dtype=object)
+    # a lookup among plain strings: isin on Arrow-backed ones took 4 s at a million
+    where = pd.Index(np.asarray(placed, dtype=object)).get_indexer(known)
+    return int((where < 0).sum())
