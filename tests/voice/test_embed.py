@@ -124,6 +124,14 @@ def test_static_vectors_equal_model2vecs_own_encode(static: StaticEmbedder) -> N
     assert float(np.min(np.sum(ours[~empty] * theirs[~empty], axis=1))) > 0.9999
     # the same again, now from the word cache
     np.testing.assert_array_equal(static.encode(texts), ours)
+    # and all through the tokenizer, as for a tokenizer the word cut does not fit
+    means = static._means
+    assert means is not None and means.by_words
+    means.by_words = False
+    try:
+        np.testing.assert_allclose(static.encode(texts), ours, atol=1e-6)
+    finally:
+        means.by_words = True
 
 
 def test_static_model_keeps_most_of_minilms_neighbours(

@@ -6,7 +6,8 @@ median token length in characters, tokenized without special tokens, truncated t
 the token mapping, where the model has them) averaged; a text without known tokens gets
 zeros. `TokenMeans` computes it faster:
 
-- For plain ASCII text, the BERT normaliser and pre-tokenizer reduce to lowercasing and
+- For plain ASCII text, the BERT normaliser and pre-tokenizer (the distilled MiniLM's; with
+  any other tokenizer everything goes the second way) reduce to lowercasing and
   cutting at spaces and punctuation, which one regular expression does. WordPiece splits
   each such word on its own, so the tokens of a word never depend on its neighbours: each
   distinct word is tokenized once, its token vectors summed once, and a text's vector is the
@@ -24,6 +25,7 @@ from __future__ import annotations
 __all__ = ["TokenMeans"]
 
 import itertools
+import json
 import re
 from typing import Any
 
@@ -51,6 +53,15 @@ class TokenMeans:
         )
         self.mapping = None if model.token_mapping is None else np.asarray(model.token_mapping)
         self.limit: int | None = None if model.max_length is None else int(model.max_length)
+        # Words are cut here only for the tokenizer this reasoning holds for: a lowercasing
+        # BERT normaliser and pre-tokenizer in front of WordPiece (MiniLM's, distilled).
+        spec = json.loads(model.tokenizer.to_str())
+        normalizer, pre = spec.get("normalizer") or {}, spec.get("pre_tokenizer") or {}
+        self.by_words = (
+            normalizer.get("type") == "BertNormalizer" and bool(normalizer.get("lowercase"))
+            and pre.get("type") == "BertPreTokenizer"
+            and (spec.get("model") or {}).get("type") == "WordPiece"
+        )
         # The tokenizer finds its added tokens ("[UNK]", "[CLS]" …) in the raw text first.
         added = model.tokenizer.get_added_tokens_decoder().values()
         self.special = re.compile(
@@ -72,7 +83,8 @@ class TokenMeans:
             texts = [t[:cut] for t in texts]
         out = np.zeros((len(texts), self.table.shape[1]), dtype=np.float32)
         special = self.special.search
-        plain = [i for i, t in enumerate(texts) if t.isascii() and not special(t)]
+        plain = [i for i, t in enumerate(texts) if t.isascii() and not special(t)] \
+            if self.by_words else []
         chosen = set(plain)
         rest = [i for i in range(len(texts)) if i not in chosen]
         if plain:
