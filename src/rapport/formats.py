@@ -56,13 +56,13 @@ def signed(value: Any) -> str:
     return f"{value:+.2f}".replace("-", "−") if is_number(value) else UNKNOWN
 
 
-def own_ids(keys: Any) -> list[str]:
+def own_ids(keys: Any, kinds: bool = True) -> list[str]:
     """A customer's ids in the systems their data came from, from profile keys such as
-    "external_id:C10001" ("external id C10001"); e-mail and phone keys are left to their own
-    fields."""
+    "external_id:C10001": "external id C10001", or "C10001" with `kinds=False`; e-mail and
+    phone keys are left to their own fields."""
     out = []
     for key in keys or []:
         kind, _, value = str(key).partition(":")
         if kind not in ("email", "phone") and value:
-            out.append(f"{kind.replace('_', ' ')} {value}")
+            out.append(f"{kind.replace('_', ' ')} {value}" if kinds else value)
     return out

@@ -91,8 +91,8 @@ def _competitors(competitors: Sequence[str] | None) -> list[str]:
     return [c.strip() for c in raw.split(",") if c.strip()]
 
 
-ACCURATE_THEME_SAMPLE = 30_000
-FAST_THEME_SAMPLE = 15_000
+ACCURATE_THEME_SAMPLE = ThemeModel().max_fit  # 30,000
+FAST_THEME_SAMPLE = ACCURATE_THEME_SAMPLE // 2
 
 _CUSTOMER_VOICE = """
 CREATE OR REPLACE TABLE customer_voice AS

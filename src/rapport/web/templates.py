@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
-from rapport.formats import day, money, number, percent, signed
+from rapport.formats import day, money, number, own_ids, percent, signed
 from rapport.understand.say_do_rows import type_words
 
 _STYLE = """
@@ -96,9 +96,9 @@ _CUSTOMERS = """{% extends "layout" %}{% block body %}
 <div class="scroll"><table><tr><th>customer</th>{% if emails %}<th>e-mail</th>{% endif %}
 <th>orders</th><th>spend</th><th>stage</th><th>status</th></tr>
 {% for c in customers %}<tr><td><a href="/customers/{{ c.customer_id | urlencode }}">
-{{ c.name or c.customer_id }}</a>{% if not c.name and c['keys'] %}{% for k in c['keys']
-if not k.startswith('email:') and not k.startswith('phone:') %}{% if loop.first %}
-<span class="muted">· {{ k.partition(':')[2] }}</span>{% endif %}{% endfor %}{% endif %}</td>
+{{ c.name or c.customer_id }}</a>{% if not c.name %}{% for k in (c['keys'] | own_ids(false))
+[:1] %}
+<span class="muted">· {{ k }}</span>{% endfor %}{% endif %}</td>
 {% if emails %}<td>{{ c.email or '' }}</td>{% endif %}
 <td>{{ (c.orders or c.transactions or 0) | num }}</td><td>{{ c.spend | money }}</td>
 <td>{{ c.stage or '' }}</td>
@@ -276,7 +276,7 @@ def _safe_svg(svg: str) -> Any:
 
 
 _ENV.filters.update(safe_svg=_safe_svg, num=number, money=money, pct=percent, day=day,
-                    signed=signed, insight=type_words)
+                    signed=signed, insight=type_words, own_ids=own_ids)
 
 
 def render(name: str, **context: Any) -> str:
