@@ -10,7 +10,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from rapport.errors import NotFittedError
 from rapport.voice.phrases import key_phrases
-from rapport.voice.themes import ThemeModel
+from rapport.voice.themes import ThemeModel, top_k
 from rapport.voice.theming import _label
 
 
@@ -135,3 +135,36 @@ def test_sampled_fit_finds_subthemes_in_the_sample_and_extends_them(
         rows = outside[model.labels_[outside] == t]
         assert (np.argmax(Z[rows] @ centres.T, axis=1) == model.sublabels_[rows]).all()
     assert float(np.mean(agree)) >= 0.8, agree
+
+
+def _numpy_top_k(scores: np.ndarray, k: int, monkeypatch: pytest.MonkeyPatch) -> tuple[
+        np.ndarray, np.ndarray]:
+    """`top_k` as fast mode runs it: without torch in the process."""
+    import sys
+
+    with monkeypatch.context() as patch:
+        patch.delitem(sys.modules, "torch", raising=False)
+        return top_k(scores, k)
+
+
+@pytest.mark.parametrize(("rows", "cols", "k"), [(300, 5000, 15), (50, 4099, 7), (40, 90, 15),
+                                                 (20, 10, 10)])
+def test_top_k_without_torch_is_exact(rows: int, cols: int, k: int,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(rows + cols)
+    scores = rng.standard_normal((rows, cols)).astype(np.float32)
+    scores[0, :] = -np.inf  # a row with nothing to choose still gives k columns
+    scores[1, ::2] = 0.5  # ties
+    values, columns = _numpy_top_k(scores, k, monkeypatch)
+    expected = -np.sort(-scores, axis=1)[:, :k]
+    assert values.shape == columns.shape == (rows, k)
+    assert np.array_equal(values, expected)
+    assert np.array_equal(np.take_along_axis(scores, columns, axis=1), values)
+    assert all(len(set(row)) == k for row in columns.tolist())
+    assert columns.min() >= 0 and columns.max() < cols
+    # the same neighbours as torch's top-k where no two values tie
+    import torch
+
+    top = torch.topk(torch.from_numpy(scores[2:]), k, dim=1)
+    assert np.array_equal(values[2:], top.values.numpy())
+    assert np.array_equal(columns[2:], top.indices.numpy())
