@@ -14,6 +14,7 @@ from conftest import DATASETS
 from rapport.errors import ConfigError
 from rapport.voice.embed import (
     FAST_MODEL,
+    CacheWriter,
     MiniLMEmbedder,
     StaticEmbedder,
     embed_cached,
@@ -90,6 +91,47 @@ def test_cache_writes_come_on_a_clock_and_a_crash_loses_only_the_unwritten(
     np.testing.assert_allclose(vectors, minilm.encode(texts), atol=1e-5)
     # Written once at the end when the clock never fires: all six are there.
     assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (6,)
+
+
+def test_background_writes_wait_for_other_work_and_write_each_text_once(
+    tmp_path: Path, static: StaticEmbedder
+) -> None:
+    from concurrent.futures import Future
+
+    con = duckdb.connect(str(tmp_path / "cache.duckdb"))
+    other_work: Future[None] = Future()
+    first_texts = ["late again", "lost my bag", "great crew"]
+    with CacheWriter(con) as writer:
+        writer.after([other_work])
+        first, new = embed_cached(con, static, first_texts, writer=writer)
+        assert new == 3
+        # Held until the other work is done: nothing written yet, so the next call embeds
+        # "lost my bag" again, and the writer writes it once.
+        assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (0,)
+        second, new = embed_cached(con, static, ["lost my bag", "new one"], writer=writer)
+        assert new == 2
+        other_work.set_result(None)
+    assert con.execute("SELECT count(*), count(DISTINCT text_hash) FROM text_embeddings"
+                       ).fetchone() == (4, 4)
+    np.testing.assert_allclose(second[0], first[1], atol=1e-6)
+    counting = Counting(static)  # type: ignore[arg-type]
+    again, new = embed_cached(con, counting, [*first_texts, "new one"])
+    assert new == 0 and counting.seen == []
+    np.testing.assert_allclose(again[:3], first, atol=1e-6)
+
+
+def test_a_failed_background_write_is_raised_when_the_writer_closes(
+    tmp_path: Path, static: StaticEmbedder
+) -> None:
+    con = duckdb.connect(str(tmp_path / "cache.duckdb"))
+    writer = CacheWriter(con)
+    writer.submit(static.name, [(["same key", "same key"], static.encode(["a", "b"]))])
+    with pytest.raises(duckdb.ConstraintException):
+        writer.close()
+    assert con.execute("SELECT count(*) FROM text_embeddings").fetchone() == (0,)
+    writer.close()  # closing again does nothing
+    with pytest.raises(RuntimeError, match="closed"):
+        writer.submit(static.name, [(["other"], static.encode(["c"]))])
 
 
 def test_static_model_is_built_once_and_reloaded(static: StaticEmbedder) -> None:

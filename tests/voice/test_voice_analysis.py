@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -255,3 +256,27 @@ def test_themes_are_found_in_a_sample_of_the_set_size(
     monkeypatch.setenv("RAPPORT_VOICE_THEME_SAMPLE", "-5")
     with pytest.raises(ConfigError, match="RAPPORT_VOICE_THEME_SAMPLE"):
         theme_sample(ACCURATE_MODEL)
+
+
+def test_repeated_texts_are_worked_on_once_with_the_same_results(static: Any) -> None:
+    from rapport.voice.analysis import _text_features
+    from rapport.voice.facets import FacetDetector
+    from rapport.voice.phrases import join_phrase_parts
+    from rapport.voice.sentiment import SentimentScorer
+
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=300)
+    distinct = [t for t in reviews["Review Text"].dropna().tolist() if t][:120]
+    texts = [*distinct, "Love it!", distinct[3], "Love it!", distinct[0], distinct[3], "Love it!"]
+    scorer = SentimentScorer().fit()
+    detector = FacetDetector().fit(static.encode, static.name)
+    lexical, opinions, cues, part = _text_features(texts, scorer, detector)
+    alone = [_text_features([t], scorer, detector) for t in texts]
+    assert lexical.tolist() == [a[0][0] for a in alone]
+    assert opinions == [a[1][0] for a in alone]
+    assert cues == [a[2][0] for a in alone]
+    assert len({id(c) for c in cues}) == len(cues)  # lists that facets may extend, unshared
+    together = join_phrase_parts([part])
+    one_by_one = join_phrase_parts([a[3] for a in alone])
+    assert together.names.tolist() == one_by_one.names.tolist()
+    assert (together.docs != one_by_one.docs).nnz == 0
+    assert together.docs.shape == (len(texts), len(together.names))

@@ -22,7 +22,13 @@ from rapport import settings
 from rapport.errors import ConfigError
 from rapport.schema import table_exists
 from rapport.voice.codebook import read_codebook
-from rapport.voice.embed import FAST_MODEL, Embedder, embed_cached, get_embedder
+from rapport.voice.embed import (
+    FAST_MODEL,
+    CacheWriter,
+    Embedder,
+    embed_cached,
+    get_embedder,
+)
 from rapport.voice.facets import FacetDetector, FacetHit
 from rapport.voice.phrases import PhrasePart, join_phrase_parts, phrase_part
 from rapport.voice.redact import known_names
@@ -126,10 +132,35 @@ def _text_features(
     texts: Sequence[str], scorer: SentimentScorer, detector: FacetDetector
 ) -> tuple[np.ndarray, list[list[AspectOpinion]], list[list[FacetHit]], PhrasePart]:
     """The text work on statements, which needs no embeddings (run in worker processes):
-    lexical sentiment, aspect opinions, facet cue hits and the phrases used."""
-    lexical = scorer.lexical_scores(texts)
-    opinions = [aspect_sentiments(t, float(x)) for t, x in zip(texts, lexical, strict=True)]
-    return lexical, opinions, detector.detect_cues(texts), phrase_part(texts)
+    lexical sentiment, aspect opinions, facet cue hits and the phrases used. A text that
+    comes again ("Love it!") is worked on once."""
+    first: dict[str, int] = {}
+    index = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64,
+                        count=len(texts))
+    if len(first) == len(texts):
+        lexical = scorer.lexical_scores(texts)
+        opinions = [aspect_sentiments(t, float(x)) for t, x in zip(texts, lexical, strict=True)]
+        return lexical, opinions, detector.detect_cues(texts), phrase_part(texts)
+    distinct = list(first)
+    lexical, opinions, cues, part = _text_features(distinct, scorer, detector)
+    return (
+        lexical[index],
+        [opinions[i] for i in index],
+        [list(cues[i]) for i in index],  # each its own list: `complete` extends them
+        _repeat_rows(part, index),
+    )
+
+
+def _repeat_rows(part: PhrasePart, index: np.ndarray) -> PhrasePart:
+    """`part` of distinct texts as the part of texts whose distinct text is `index[row]`."""
+    order = np.argsort(part.rows, kind="stable")
+    rows, cols = part.rows[order], part.cols[order]
+    starts = np.searchsorted(rows, np.arange(part.texts + 1))
+    counts = np.diff(starts)[index]
+    new_rows = np.repeat(np.arange(len(index), dtype=np.int64), counts)
+    offsets = np.arange(len(new_rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    new_cols = cols[np.repeat(starts[:-1][index], counts) + offsets]
+    return PhrasePart(vocab=part.vocab, rows=new_rows, cols=new_cols, texts=len(index))
 
 
 def theme_sample(model: str) -> int:
@@ -159,8 +190,32 @@ def voice_frames(
     progress: Progress | None = None,
 ) -> tuple[dict[str, pd.DataFrame], VoiceRun]:
     """Compute the voice tables from `feedback` (embeddings are cached in the store as a
-    side effect; `customer_voice` is summarised in SQL when written); nothing else is
-    written."""
+    side effect, written in the background while the rest is computed; `customer_voice` is
+    summarised in SQL when written); nothing else is written."""
+    started = time.perf_counter()
+    with CacheWriter(con) as writer:
+        tables, run = _frames(
+            con, writer, mode=mode, embedder=embedder, codebook=codebook,
+            store_dir=store_dir, competitors=competitors, progress=progress,
+        )
+        waiting = time.perf_counter()
+        writer.close()
+    run.steps["cache"] = round(time.perf_counter() - waiting, 3)
+    run.seconds = round(time.perf_counter() - started, 3)
+    return tables, run
+
+
+def _frames(
+    con: duckdb.DuckDBPyConnection,
+    writer: CacheWriter,
+    *,
+    mode: str | None,
+    embedder: Embedder | None,
+    codebook: str | Path | None,
+    store_dir: Path | None,
+    competitors: Sequence[str] | None,
+    progress: Progress | None,
+) -> tuple[dict[str, pd.DataFrame], VoiceRun]:
     step = progress or (lambda _s: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -198,9 +253,12 @@ def voice_frames(
     text_work = start(
         lambda lo, hi: _text_features(texts[lo:hi], scorer, detector), len(texts)
     )
+    writer.after(text_work.futures)  # the cache is written once the workers are done
     step(f"embedding {len(texts):,} statements ({chosen.name})")
     try:
-        vectors, embedded = embed_cached(con, chosen, [embedding_text(t) for t in texts])
+        vectors, embedded = embed_cached(
+            con, chosen, [embedding_text(t) for t in texts], writer=writer
+        )
     except BaseException:
         text_work.cancel()
         raise
@@ -216,7 +274,9 @@ def voice_frames(
 
     step("sentiment")
     if texts and chosen.name in HEAD_ENCODERS:  # a head on the embeddings, trained once a process
-        scorer.fit_head(lambda batch: embed_cached(con, chosen, batch)[0], chosen.name)
+        scorer.fit_head(
+            lambda batch: embed_cached(con, chosen, batch, writer=writer)[0], chosen.name
+        )
     scores = scorer.score(texts, vectors, lexical=lexical) if texts else np.zeros(0)
     statements["sentiment"] = np.asarray(scores, dtype=float)
     statements["sentiment_label"] = scorer.labels(statements["sentiment"].to_numpy())

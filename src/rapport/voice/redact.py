@@ -212,7 +212,12 @@ class KnownNames:
                  last: frozenset[str]) -> None:
         self.full, self.first, self.last = full, first, last
 
+    def __bool__(self) -> bool:
+        return bool(self.full or self.first or self.last)
+
     def spans(self, text: str) -> list[tuple[int, int, str]]:
+        if not self:
+            return []
         found = []
         words = list(_WORD.finditer(text))
         skip = -1
