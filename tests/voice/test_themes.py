@@ -168,3 +168,17 @@ def test_top_k_without_torch_is_exact(rows: int, cols: int, k: int,
     top = torch.topk(torch.from_numpy(scores[2:]), k, dim=1)
     assert np.array_equal(values[2:], top.values.numpy())
     assert np.array_equal(columns[2:], top.indices.numpy())
+
+
+def test_a_label_is_the_customers_phrase_that_holds_both_key_words() -> None:
+    fits = [("fits", 0.9, 400), ("perfectly", 0.7, 260), ("great", 0.5, 300),
+            ("fits perfectly", 0.4, 120), ("fit perfectly", 0.3, 80)]
+    assert _label(fits) == "fits perfectly"
+    fabric = [("fabric", 0.9, 500), ("soft", 0.8, 420), ("material", 0.6, 200),
+              ("fabric is soft", 0.5, 90), ("soft fabric", 0.5, 70)]
+    assert _label(fabric) == "soft fabric"  # the shorter of the two
+    apart = [("short", 0.9, 300), ("bad", 0.7, 200), ("though", 0.5, 150), ("short torso", 0.3, 40)]
+    assert _label(apart) == "short / bad"
+    # whole words only: "sizes" does not hold "size"
+    words = [("size", 0.9, 300), ("small", 0.8, 200), ("sizes small", 0.1, 3)]
+    assert _label(words) == "size / small"

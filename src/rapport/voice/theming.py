@@ -50,7 +50,8 @@ class ThemeResult:
 
 def _label(phrases: list[tuple[str, float, int]]) -> str:
     """A short label from the key phrases: the best one, or a longer phrase containing it
-    when that is nearly as common, plus a second distinct phrase."""
+    when that is nearly as common, plus a second distinct phrase; where the customers used
+    a phrase that holds both ("fits perfectly" for "fits" and "perfectly"), that phrase."""
     if not phrases:
         return "(no clear words)"
     first, _, count = phrases[0]
@@ -60,7 +61,9 @@ def _label(phrases: list[tuple[str, float, int]]) -> str:
             break
     for p, _, _ in phrases[1:6]:
         if p not in first and first not in p:
-            return f"{first} / {p}"
+            both = set(first.split()) | set(p.split())
+            joined = [q for q, _, _ in phrases[1:8] if both <= set(q.split())]
+            return min(joined, key=len) if joined else f"{first} / {p}"
     return first
 
 
