@@ -71,7 +71,8 @@ SETTINGS: dict[str, Setting] = {
                 "MiniLM's matrix products: auto (bfloat16 where the CPU does them natively, "
                 "else float32), float32 or bfloat16"),
         Setting("voice.model_cache", "",
-                "folder for the fast mode's distilled model (default ~/.cache/rapport/models)"),
+                "folder for the fast mode's distilled model and the trained sentiment heads "
+                "(default ~/.cache/rapport/models)"),
         Setting("voice.workers", 0,
                 "processes for the voice stage's text work (splitting, sentiment words, "
                 "aspects, facet cues) from 20,000 rows up: 0 one per core, 1 none (Linux only)"),

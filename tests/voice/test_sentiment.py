@@ -373,6 +373,52 @@ def test_head_is_trained_once_per_encoder() -> None:
     assert not np.array_equal(scores, first.score(texts))
 
 
+def test_a_trained_head_is_kept_in_the_model_cache_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapport.voice import sentiment_head
+
+    monkeypatch.setenv("RAPPORT_VOICE_MODEL_CACHE", str(tmp_path / "models"))
+    trained: list[int] = []
+    real_fit = sentiment_head._fit_logistic
+
+    def counting_fit(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+        trained.append(len(y))
+        return real_fit(x, y, c)
+
+    monkeypatch.setattr(sentiment_head, "_fit_logistic", counting_fit)
+    lexicon = SentimentScorer().fit()
+
+    def words(texts: Sequence[str]) -> np.ndarray:
+        return lexicon.lexical_scores(texts)
+
+    def new_process() -> None:
+        monkeypatch.setattr(sentiment_head, "_HEADS", {})
+
+    new_process()
+    first = fit_head(toy_encoder(), "toy/stored", words)
+    stored = list((tmp_path / "models" / "sentiment-heads").glob("toy_stored-*.npz"))
+    assert trained == [len(training_statements()[0])] and len(stored) == 1
+    new_process()
+    again = fit_head(toy_encoder(), "toy/stored", words)
+    assert len(trained) == 1  # read back, not trained again
+    assert np.array_equal(again.weights, first.weights) and np.array_equal(again.bias, first.bias)
+    # another encoder (or lexicon, or training file) reads other inputs: another head
+    new_process()
+    other = fit_head(toy_encoder(40), "toy/stored", words)
+    assert len(trained) == 2 and other.dim == 40
+    # a damaged file is trained again and replaced; a folder that cannot be written is no error
+    stored[0].write_bytes(b"not a head")
+    new_process()
+    repaired = fit_head(toy_encoder(), "toy/stored", words)
+    assert len(trained) == 3 and np.array_equal(repaired.weights, first.weights)
+    assert np.load(stored[0])["weights"].shape == first.weights.shape
+    (tmp_path / "blocked").write_text("a file where the folder would go")
+    monkeypatch.setenv("RAPPORT_VOICE_MODEL_CACHE", str(tmp_path / "blocked"))
+    new_process()
+    assert fit_head(toy_encoder(), "toy/stored", words).dim == 48 and len(trained) == 4
+
+
 def test_head_falls_back_to_words() -> None:
     scorer = SentimentScorer().fit(embed=toy_encoder(), embed_name="toy-48")
     texts = ["love it", "hate it"]

@@ -43,6 +43,7 @@ import pyarrow as pa
 
 from rapport import settings
 from rapport.errors import ConfigError
+from rapport.voice.model_cache import model_cache
 from rapport.voice.token_means import TokenMeans
 
 ACCURATE_MODEL = "all-MiniLM-L6-v2"
@@ -134,14 +135,6 @@ class MiniLMEmbedder:
         return _normalise(out)
 
 
-def _model_cache() -> Path:
-    configured = settings.get("voice.model_cache")
-    if configured:
-        return Path(str(configured)).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rapport" / "models"
-
-
 class StaticEmbedder:
     """A static (lookup-table) model distilled from MiniLM with model2vec: about 30× faster,
     somewhat less accurate. Built once into `folder` (default: the model cache)."""
@@ -159,7 +152,7 @@ class StaticEmbedder:
 
     @property
     def path(self) -> Path:
-        return Path(self.folder) if self.folder else _model_cache() / FAST_MODEL
+        return Path(self.folder) if self.folder else model_cache() / FAST_MODEL
 
     def build(self) -> Path:
         """Distil the static model from the packaged MiniLM weights (about 20 s)."""

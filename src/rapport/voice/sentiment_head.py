@@ -2,13 +2,19 @@
 
 Holds `SentimentHead` (a multinomial logistic regression over an embedding and the lexical score
 of a statement), `fit_head`, which trains one for an encoder from the hand-written statements in
-`data/sentiment_training.toml` and keeps it for the life of the process, and
-`training_statements`.
+`data/sentiment_training.toml` and keeps it for the life of the process and in the model
+cache, and `training_statements`.
 
-Nothing is pickled: the head is trained from text each time a process first needs it, in well
-under a second once the statements are embedded (the encoder is what takes time: about 1,400
-short statements). Its settings (the L2 strength, the weight of the lexical score, the neutral
-band of each encoder) were chosen by 5-fold cross-validation on the training file alone.
+Nothing is pickled: the head is trained from text the first time it is needed, in about half a
+second once the statements are embedded (the encoder is what takes time: about 1,400 short
+statements). The trained weights are kept as plain arrays (`.npz`, read without pickle) in the
+model cache folder (setting `voice.model_cache`), under a hash of everything the training
+reads: the statements' embeddings and lexical scores, their classes and the settings below.
+A changed encoder, lexicon or training file gives another hash, so a stale head is never read;
+a missing, unreadable or unwritable file only means training again.
+
+The head's settings (the L2 strength, the weight of the lexical score, the neutral band of each
+encoder) were chosen by 5-fold cross-validation on the training file alone.
 """
 
 from __future__ import annotations
@@ -23,7 +29,12 @@ __all__ = [
 ]
 
 import functools
+import hashlib
+import os
+import re
+import tempfile
 import tomllib
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +43,7 @@ import numpy as np
 from scipy import optimize
 
 from rapport.errors import InputError
+from rapport.voice.model_cache import model_cache
 
 CLASSES = ("negative", "neutral", "positive")
 TRAINING_PATH = Path(__file__).resolve().parent / "data" / "sentiment_training.toml"
@@ -160,7 +172,58 @@ def fit_head(
         raise InputError(f"the encoder {name!r} gave NaN or infinite values")
     scores = np.asarray(lexical(list(texts)), dtype=np.float64)
     features = np.hstack([embeddings, _LEXICAL_WEIGHT * scores[:, None]])
-    weights, bias = _fit_logistic(features, np.asarray(labels), _C)
+    classes = np.asarray(labels, dtype=np.int64)
+    stored = _stored_head_path(name, features, classes)
+    found = _read_head(stored, features.shape[1])
+    if found is None:
+        weights, bias = _fit_logistic(features, classes, _C)
+        _write_head(stored, weights, bias)
+    else:
+        weights, bias = found
     head = SentimentHead(name, weights, bias, _BANDS.get(name, _DEFAULT_BAND))
     _HEADS[key] = head
     return head
+
+
+_HEAD_FORMAT = 1
+
+
+def _stored_head_path(name: str, features: np.ndarray, classes: np.ndarray) -> Path:
+    """Where the head trained on exactly these features and classes is kept."""
+    digest = hashlib.sha256()
+    digest.update(f"{_HEAD_FORMAT}|{name}|{_C}|{_LEXICAL_WEIGHT}|{_MAX_ITER}|".encode())
+    digest.update(np.ascontiguousarray(features, dtype="<f8").tobytes())
+    digest.update(np.ascontiguousarray(classes, dtype="<i8").tobytes())
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    return model_cache() / "sentiment-heads" / f"{safe}-{digest.hexdigest()[:24]}.npz"
+
+
+def _read_head(path: Path, width: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The stored weights and bias, or None where there are none that fit."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            weights = np.asarray(stored["weights"], dtype=np.float64)
+            bias = np.asarray(stored["bias"], dtype=np.float64)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    k = len(CLASSES)
+    if weights.shape != (width, k) or bias.shape != (k,) or not (
+        np.isfinite(weights).all() and np.isfinite(bias).all()
+    ):
+        return None
+    return weights, bias
+
+
+def _write_head(path: Path, weights: np.ndarray, bias: np.ndarray) -> None:
+    """Keep the weights for the next process (atomically; a folder that cannot be written
+    to only means training again)."""
+    partial: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+            partial = Path(tmp.name)
+            np.savez(tmp, weights=weights, bias=bias)
+        os.replace(partial, path)
+    except OSError:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
