@@ -271,6 +271,25 @@ def test_aspects_from_a_known_lexical_score_are_the_same(reviews: pd.DataFrame) 
         scorer.lexical_scores("a single string")
 
 
+def test_statements_need_not_be_split_again_for_their_aspects(reviews: pd.DataFrame) -> None:
+    """The pipeline's statements are clauses already: `split=False` must give what splitting
+    them again gives, on 2,000 reviews' statements."""
+    from rapport.voice.split import split_statements
+
+    scorer = SentimentScorer().fit()
+    texts = reviews["Review Text"].astype(str).head(2000)
+    statements = [span.text for text in texts for span in split_statements(text)]
+    lexical = scorer.lexical_scores(statements)
+    whole = [aspect_sentiments(s, float(v), split=False)
+             for s, v in zip(statements, lexical, strict=True)]
+    assert whole == [aspect_sentiments(s, float(v)) for s, v in zip(statements, lexical,
+                                                                    strict=True)]
+    assert sum(map(len, whole)) > 1000
+    # A text with two clauses is taken whole when told so: one score for both aspects.
+    together = aspect_sentiments("love the fabric but it runs small", 0.9, split=False)
+    assert [(o.aspect, o.score) for o in together] == [("fabric", 0.9), ("fit", 0.9)]
+
+
 def test_no_aspects_without_opinion() -> None:
     assert aspect_sentiments("I ordered the dress in blue.") == []
     assert aspect_sentiments("") == []

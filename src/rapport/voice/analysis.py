@@ -139,7 +139,10 @@ def _text_features(
                         count=len(texts))
     if len(first) == len(texts):
         lexical = scorer.lexical_scores(texts)
-        opinions = [aspect_sentiments(t, float(x)) for t, x in zip(texts, lexical, strict=True)]
+        opinions = [  # statements are clauses already
+            aspect_sentiments(t, float(x), split=False)
+            for t, x in zip(texts, lexical, strict=True)
+        ]
         return lexical, opinions, detector.detect_cues(texts), phrase_part(texts)
     distinct = list(first)
     lexical, opinions, cues, part = _text_features(distinct, scorer, detector)

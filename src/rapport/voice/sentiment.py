@@ -474,17 +474,27 @@ def sentiment_label(score: float) -> str:
     return "neutral"
 
 
-def aspect_sentiments(text: str, lexical: float | None = None) -> list[AspectOpinion]:
+def aspect_sentiments(
+    text: str, lexical: float | None = None, *, split: bool = True
+) -> list[AspectOpinion]:
     """What `text` says about each aspect it names, one opinion per aspect and clause.
 
     "love the fabric but it runs small" gives fabric (positive) and fit (negative). An aspect
     takes the sentiment of the clause it sits in; clauses without sentiment give no opinion.
     `lexical`: the text's own lexical score (`SentimentScorer.lexical_scores`), if known,
-    used when the text is one clause.
+    used when the text is one clause. `split=False` takes the text as one clause, as a
+    statement from `split_statements` is (splitting it again gives it back: so it did for
+    all 54,886 of the reviews' statements that name an aspect).
     """
-    if not find_aspects(text):  # clauses are parts of the text: no aspect in it, none in them
+    found = find_aspects(text)
+    if not found:  # clauses are parts of the text: no aspect in it, none in them
         return []
     lexicon = _default()._fitted()
+    if not split:
+        score = float(lexical) if lexical is not None else _squash(_valence(text, lexicon))
+        if abs(score) < NEUTRAL_BAND:
+            return []
+        return [AspectOpinion(aspect, score, start, end) for aspect, start, end in found]
     opinions = []
     clauses = split_statements(text)
     for clause in clauses:
