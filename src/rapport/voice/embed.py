@@ -338,10 +338,18 @@ def embed_cached(
     and at the end: here, or in the background by `writer`."""
     batch = batch or int(getattr(embedder, "chunk", 4096))
     con.execute(_CACHE_DDL)
-    hashes = [text_hash(t) for t in texts]
-    unique: dict[str, int] = {}
-    for i, h in enumerate(hashes):
-        unique.setdefault(h, i)
+    unique: dict[str, int] = {}  # hash → its row among the distinct texts
+    first: list[int] = []  # the first text of each distinct row
+    inverse = np.empty(len(texts), dtype=np.intp)
+    for i, text in enumerate(texts):
+        h = text_hash(text)
+        row = unique.get(h)
+        if row is None:
+            row = unique[h] = len(first)
+            first.append(i)
+        inverse[i] = row
+    distinct = np.zeros((len(first), embedder.dim), dtype=np.float32)
+    have = np.zeros(len(first), dtype=bool)
     keys = pa.table({"text_hash": list(unique)})
     con.register("_embed_keys", keys)
     try:
@@ -352,22 +360,22 @@ def embed_cached(
         ).to_arrow_table()
     finally:
         con.unregister("_embed_keys")
-    found: dict[str, np.ndarray] = {}
     if cached.num_rows:
         flat = cached.column("vector").combine_chunks()
         matrix = np.asarray(flat.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
-        matrix = matrix.reshape(cached.num_rows, -1)
-        for h, row in zip(cached.column("text_hash").to_pylist(), matrix, strict=True):
-            found[h] = row
-    missing = [h for h in unique if h not in found]
+        rows = np.fromiter((unique[h] for h in cached.column("text_hash").to_pylist()),
+                           dtype=np.intp, count=cached.num_rows)
+        distinct[rows] = matrix.reshape(cached.num_rows, -1)
+        have[rows] = True
+    missing = [h for h, row in unique.items() if not have[row]]
     pending: list[tuple[list[str], np.ndarray]] = []
     written = time.monotonic()
     for start in range(0, len(missing), batch):
         chunk = missing[start : start + batch]
-        vectors = embedder.encode([texts[unique[h]] for h in chunk])
+        rows = np.fromiter((unique[h] for h in chunk), dtype=np.intp, count=len(chunk))
+        vectors = embedder.encode([texts[first[row]] for row in rows])
         pending.append((chunk, vectors))
-        for h, row in zip(chunk, vectors, strict=True):
-            found[h] = row
+        distinct[rows] = vectors
         last = start + batch >= len(missing)
         if last or time.monotonic() - written >= CACHE_WRITE_SECONDS:
             if writer is not None:
@@ -377,7 +385,5 @@ def embed_cached(
             pending, written = [], time.monotonic()
         if progress is not None:
             progress(len(chunk))
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for i, h in enumerate(hashes):
-        out[i] = found[h]
+    out: np.ndarray = distinct[inverse]
     return out, len(missing)
