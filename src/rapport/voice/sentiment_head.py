@@ -7,8 +7,8 @@ cache, and `training_statements`.
 
 Nothing is pickled: the head is trained from text the first time it is needed, in about half a
 second once the statements are embedded (the encoder is what takes time: about 1,400 short
-statements). The trained weights are kept as plain arrays (`.npz`, read without pickle) in the
-model cache folder (setting `voice.model_cache`), under a hash of everything the training
+statements). The trained weights are kept as JSON (models are saved as JSON, never pickled) in
+the model cache folder (setting `voice.model_cache`), under a hash of everything the training
 reads: the statements' embeddings and lexical scores, their classes and the settings below.
 A changed encoder, lexicon or training file gives another hash, so a stale head is never read;
 a missing, unreadable or unwritable file only means training again.
@@ -30,11 +30,11 @@ __all__ = [
 
 import functools
 import hashlib
+import json
 import os
 import re
 import tempfile
 import tomllib
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +177,7 @@ def fit_head(
     found = _read_head(stored, features.shape[1])
     if found is None:
         weights, bias = _fit_logistic(features, classes, _C)
-        _write_head(stored, weights, bias)
+        _write_head(stored, name, weights, bias)
     else:
         weights, bias = found
     head = SentimentHead(name, weights, bias, _BANDS.get(name, _DEFAULT_BAND))
@@ -195,16 +195,16 @@ def _stored_head_path(name: str, features: np.ndarray, classes: np.ndarray) -> P
     digest.update(np.ascontiguousarray(features, dtype="<f8").tobytes())
     digest.update(np.ascontiguousarray(classes, dtype="<i8").tobytes())
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
-    return model_cache() / "sentiment-heads" / f"{safe}-{digest.hexdigest()[:24]}.npz"
+    return model_cache() / "sentiment-heads" / f"{safe}-{digest.hexdigest()[:24]}.json"
 
 
 def _read_head(path: Path, width: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The stored weights and bias, or None where there are none that fit."""
     try:
-        with np.load(path, allow_pickle=False) as stored:
-            weights = np.asarray(stored["weights"], dtype=np.float64)
-            bias = np.asarray(stored["bias"], dtype=np.float64)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        weights = np.asarray(stored["weights"], dtype=np.float64)
+        bias = np.asarray(stored["bias"], dtype=np.float64)
+    except (OSError, KeyError, TypeError, ValueError):
         return None
     k = len(CLASSES)
     if weights.shape != (width, k) or bias.shape != (k,) or not (
@@ -214,15 +214,19 @@ def _read_head(path: Path, width: int) -> tuple[np.ndarray, np.ndarray] | None:
     return weights, bias
 
 
-def _write_head(path: Path, weights: np.ndarray, bias: np.ndarray) -> None:
-    """Keep the weights for the next process (atomically; a folder that cannot be written
-    to only means training again)."""
+def _write_head(path: Path, name: str, weights: np.ndarray, bias: np.ndarray) -> None:
+    """Keep the weights for the next process, as JSON (atomically; a folder that cannot be
+    written to only means training again)."""
+    record = {"format": _HEAD_FORMAT, "encoder": name, "classes": list(CLASSES),
+              "weights": weights.tolist(), "bias": bias.tolist()}
     partial: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as tmp:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".json", delete=False
+        ) as tmp:
             partial = Path(tmp.name)
-            np.savez(tmp, weights=weights, bias=bias)
+            json.dump(record, tmp)
         os.replace(partial, path)
     except OSError:
         if partial is not None:
