@@ -3,6 +3,8 @@ customers' words; sub-themes; new rows assigned to the nearest theme."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -182,3 +184,32 @@ def test_a_label_is_the_customers_phrase_that_holds_both_key_words() -> None:
     # whole words only: "sizes" does not hold "size"
     words = [("size", 0.9, 300), ("small", 0.8, 200), ("sizes small", 0.1, 3)]
     assert _label(words) == "size / small"
+
+
+def test_subtheme_phrases_set_siblings_apart_not_their_parent() -> None:
+    """Every statement of the parcel theme says "parcel": its sub-themes are told apart by
+    what their siblings do not say, so "parcel" heads none of their labels."""
+    from rapport.voice.theming import _summaries
+
+    # "late" and "broken" are common elsewhere too, "parcel" only here: against all
+    # statements "parcel" would head both sub-themes' phrases.
+    texts = (["the parcel, it was late"] * 20 + ["the parcel, it was broken"] * 20
+             + ["the refund, it was late"] * 30 + ["the app, it was broken"] * 30)
+    statements = pd.DataFrame({
+        "statement_id": [f"s{i}" for i in range(len(texts))], "text": texts,
+        "ts": pd.Timestamp("2026-01-01"), "sentiment": -0.5,
+    })
+    rows = np.arange(len(texts))
+    members = {"T01": rows[:40], "T01.1": rows[:20], "T01.2": rows[20:40], "T02": rows[40:]}
+    meta: dict[str, dict[str, object]] = {
+        "T01": {"level": 1, "status": "discovered"},
+        "T02": {"level": 1, "status": "discovered"},
+        "T01.1": {"level": 2, "status": "discovered", "parent": "T01"},
+        "T01.2": {"level": 2, "status": "discovered", "parent": "T01"},
+    }
+    vectors = np.random.default_rng(0).standard_normal((len(texts), 8)).astype(np.float32)
+    themes = _summaries(statements, vectors, members, meta).set_index("theme_id")
+    assert "parcel" in themes.loc["T01", "label"]
+    for sub, word in (("T01.1", "late"), ("T01.2", "broken")):
+        assert word in themes.loc[sub, "label"], themes.loc[sub, "label"]
+        assert "parcel" not in json.loads(themes.loc[sub, "key_phrases"])[0]

@@ -132,14 +132,29 @@ def _summaries(
     earlier_mask = valid & ~recent_mask
     labels = np.full(total, -1)
     group_of = list(members)
-    # Key phrases are computed among the themes of one level, against all statements.
-    for level in (1, 2):
-        labels[:] = -1
-        level_groups = [g for g in group_of if meta[g]["level"] == level]
-        for n, g in enumerate(level_groups):
-            labels[members[g]] = n
-        phrases = key_phrases(docs, labels)
-        for n, g in enumerate(level_groups):
+    # Key phrases of themes are computed among the themes, against all statements; those of
+    # sub-themes among their siblings, against their parent's statements (else the parent's
+    # own words, common to every sibling, head each sub-theme's label: "lbs / pounds",
+    # "lbs / fit", "lbs / xs").
+    themes_ = [g for g in group_of if meta[g]["level"] == 1]
+    for n, g in enumerate(themes_):
+        labels[members[g]] = n
+    phrases = key_phrases(docs, labels)
+    for n, g in enumerate(themes_):
+        meta[g]["phrases"] = phrases.get(n, [])
+    siblings: dict[object, list[str]] = {}
+    for g in group_of:
+        if meta[g]["level"] == 2:
+            siblings.setdefault(meta[g].get("parent"), []).append(g)
+    for parent, subs in siblings.items():
+        within = members.get(str(parent)) if parent is not None else None
+        if within is None or not len(within):
+            within = np.unique(np.concatenate([members[g] for g in subs]))
+        local = np.full(total, -1)
+        for n, g in enumerate(subs):
+            local[members[g]] = n
+        phrases = key_phrases(_rows_of(docs, within), local[within])
+        for n, g in enumerate(subs):
             meta[g]["phrases"] = phrases.get(n, [])
     rows: list[dict[str, object]] = []
     for g in group_of:
@@ -223,6 +238,13 @@ def _add_discovered(
             sid = f"{tid}.{s + 1}"
             members[sid] = rows[inside][subs == s]
             meta[sid] = {"level": 2, "status": status, "parent": tid}
+
+
+def _rows_of(docs: PhraseDocs, rows: np.ndarray) -> PhraseDocs:
+    """`docs` of some texts only, with only the phrases they use."""
+    part = docs.docs[rows]
+    used = np.unique(part.indices)
+    return PhraseDocs(docs=part[:, used].tocsr(), names=docs.names[used], sizes=docs.sizes)
 
 
 def build_themes(
