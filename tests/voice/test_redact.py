@@ -242,3 +242,26 @@ def test_the_stores_own_people_are_redacted_without_a_cue() -> None:
     assert redact("Will you refund me?", known) == "Will you refund me?"
     # Without the store's names, no cue, no redaction.
     assert redact("Harper reminded me about the PO.") == "Harper reminded me about the PO."
+
+
+def test_the_cheap_sign_off_test_never_skips_a_sign_off() -> None:
+    """`_may_sign_off` lets redaction skip the full pattern; it must say yes wherever the
+    pattern matches."""
+    import itertools
+
+    from rapport.voice.redact import _SIGN_OFF, _may_sign_off
+
+    cues = ["Thanks", "thanks so much", "Thank you", "many thanks", "Cheers", "Kind regards",
+            "regards", "Best", "best wishes", "Sincerely", "warmly", "Yours truly",
+            "all the best", "take care", "thanks again"]
+    names = ["Anna", "Mary-Jane", "O'Brien", "Tom Smith", "Li McDonald", "Jo Ann-Marie", "Zoë"]
+    ends = ["", ".", "!", " .", "\n", "  ", ". \n"]
+    matched = 0
+    for cue, name, end, gap in itertools.product(cues, names, ends, [", ", " ,", ",\n", "! ,"]):
+        for text in (f"{cue}{gap}{name}{end}", f"Great stay. {cue}{gap}{name}{end}"):
+            if _SIGN_OFF.search(text):
+                matched += 1
+                assert _may_sign_off(text), text
+    assert matched > 1000
+    assert not _may_sign_off("I love this dress, it fits.")
+    assert not _may_sign_off("Thanks Anna")  # no comma: the pattern needs one
