@@ -144,6 +144,10 @@ class StaticEmbedder:
     # Texts per call from `embed_cached` and per sparse product (reviews' 110,009 sentences:
     # 0.68 s in chunks of 16,384, 0.67 s in one; model2vec's own encode took 2.0 to 2.5 s).
     chunk = 16384
+    # Its vectors are not kept in the store's cache: computing them again (0.8 s for the
+    # reviews' 125,852 statements) costs no more than reading them back (0.8 s) and less than
+    # writing them (0.25–0.8 s), and they would add about 140 MB to the store.
+    cached = False
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = folder
@@ -322,6 +326,28 @@ def _wait_quietly(futures: list[Future[Any]]) -> None:
     wait(futures)
 
 
+def _embed_uncached(
+    embedder: Embedder,
+    texts: Sequence[str],
+    batch: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[np.ndarray, int]:
+    """`embed_cached` for an encoder whose vectors are cheaper to compute than to cache
+    (`cached = False`): each distinct text encoded once, nothing written."""
+    rows: dict[str, int] = {}
+    inverse = np.fromiter((rows.setdefault(t, len(rows)) for t in texts), dtype=np.intp,
+                          count=len(texts))
+    distinct = list(rows)
+    out = np.zeros((len(distinct), embedder.dim), dtype=np.float32)
+    for start in range(0, len(distinct), batch):
+        chunk = distinct[start : start + batch]
+        out[start : start + len(chunk)] = embedder.encode(chunk)
+        if progress is not None:
+            progress(len(chunk))
+    vectors: np.ndarray = out[inverse]
+    return vectors, len(distinct)
+
+
 def embed_cached(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder,
@@ -332,11 +358,14 @@ def embed_cached(
     writer: CacheWriter | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for `texts` (rows in order), embedding only texts the store has not seen with
-    this model; returns the matrix and how many texts were newly embedded. New texts go to the
-    encoder `batch` at a time (default: the embedder's `chunk`, else 4,096), each batch
+    this model; returns the matrix and how many texts were newly embedded. New texts go to
+    the encoder `batch` at a time (default: the embedder's `chunk`, else 4,096), each batch
     reported to `progress`; new vectors are written to the cache every CACHE_WRITE_SECONDS
-    and at the end: here, or in the background by `writer`."""
+    and at the end: here, or in the background by `writer`. An encoder with `cached = False`
+    (the static model) has each distinct text encoded and nothing stored."""
     batch = batch or int(getattr(embedder, "chunk", 4096))
+    if not getattr(embedder, "cached", True):
+        return _embed_uncached(embedder, texts, batch, progress)
     con.execute(_CACHE_DDL)
     unique: dict[str, int] = {}  # hash → its row among the distinct texts
     first: list[int] = []  # the first text of each distinct row
