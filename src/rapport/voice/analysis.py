@@ -275,6 +275,7 @@ def _frames(
     docs = join_phrase_parts([w[3] for w in worked])
     lap("text")
 
+    statement_ids = statements["statement_id"].tolist()
     step("sentiment")
     if texts and chosen.name in HEAD_ENCODERS:  # a head on the embeddings, trained once a process
         scorer.fit_head(
@@ -286,7 +287,7 @@ def _frames(
     aspects = pd.DataFrame(
         [
             (sid, a.aspect, float(a.score), int(a.start), int(a.end))
-            for sid, found in zip(statements["statement_id"], opinions, strict=True)
+            for sid, found in zip(statement_ids, opinions, strict=True)
             for a in found
         ],
         columns=["statement_id", "aspect", "sentiment", "start", "end"],
@@ -302,7 +303,7 @@ def _frames(
     facets = pd.DataFrame(
         [
             (sid, h.facet, float(h.confidence), h.evidence)
-            for sid, found in zip(statements["statement_id"], hits, strict=True)
+            for sid, found in zip(statement_ids, hits, strict=True)
             for h in found
         ],
         columns=["statement_id", "facet", "confidence", "evidence"],

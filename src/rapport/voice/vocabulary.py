@@ -50,11 +50,16 @@ def vocabulary(
     rows: list[dict[str, object]] = []
     for kind, groups in groupings.items():
         values = pd.Series(groups).reset_index(drop=True)
-        names = sorted({str(v) for v in values.dropna()})
+        present = values.notna().to_numpy()
+        named = values.astype(object).where(present, None).tolist()
+        names = sorted({str(v) for v, ok in zip(named, present, strict=True) if ok})
         if not names:
             continue
         code = {n: i for i, n in enumerate(names)}
-        labels = np.array([code.get(str(v), -1) if pd.notna(v) else -1 for v in values])
+        labels = np.fromiter(
+            (code.get(str(v), -1) if ok else -1 for v, ok in zip(named, present, strict=True)),
+            dtype=np.int64, count=len(named),
+        )
         phrases = key_phrases(docs, labels, top=top)
         for name, i in code.items():
             ranked = phrases.get(i, [])
