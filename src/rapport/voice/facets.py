@@ -449,7 +449,9 @@ class FacetDetector:
                 votes = (self.example_labels_[idx] * weights[:, None]).sum(axis=0) / weights.sum()
                 confidence = votes * weights.max()
                 scores[i] = np.maximum(scores[i], np.where(votes >= 0.5, confidence, 0.0))
-        for i, hits in enumerate(results):
+        found = (scores >= self.threshold) & (scores > 0)
+        for i in np.flatnonzero(found.any(axis=1)).tolist():  # statements the vectors add to
+            hits = results[i]
             have = {h.facet for h in hits}
             added = [
                 FacetHit(f, round(float(scores[i, j]), 4), texts[i])

@@ -65,6 +65,14 @@ class PhraseDocs:
     docs: sparse.csr_matrix
     names: np.ndarray
     sizes: tuple[int, ...]
+    words: np.ndarray | None = None  # words per phrase (computed from `names` if None)
+
+    def word_counts(self) -> np.ndarray:
+        """How many words each phrase has."""
+        if self.words is not None:
+            return self.words
+        return np.fromiter((name.count(" ") + 1 for name in self.names), dtype=np.float64,
+                           count=len(self.names))
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,9 @@ def join_phrase_parts(parts: Sequence[PhrasePart], sizes: Sequence[int] = (1, 2,
         (np.ones(len(all_rows), dtype=np.float64), (all_rows, all_cols)),
         shape=(offset, len(vocab)),
     )
-    return PhraseDocs(docs=docs, names=np.array(list(vocab), dtype=object), sizes=tuple(sizes))
+    names = np.array(list(vocab), dtype=object)
+    words = PhraseDocs(docs, names, tuple(sizes)).word_counts()
+    return PhraseDocs(docs=docs, names=names, sizes=tuple(sizes), words=words)
 
 
 def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:
@@ -162,7 +172,7 @@ def key_phrases(
     # c-TF-IDF: share of the group's statements using the phrase, times how rare it is overall;
     # longer phrases get a small bonus so that "lost luggage" beats "luggage" when equal.
     idf = np.log1p(n_texts / np.maximum(totals, 1.0))
-    length = np.array([1.0 + 0.15 * name.count(" ") for name in names])
+    length = 1.0 + 0.15 * (index.word_counts() - 1.0)
     out: dict[int, list[tuple[str, float, int]]] = {}
     for i, gid in enumerate(group_ids):
         lo, hi = counts.indptr[i], counts.indptr[i + 1]

@@ -62,6 +62,7 @@ _DEFAULT_BAND = 0.30
 # The encoders whose heads were checked; the pipeline trains heads for these only.
 HEAD_ENCODERS = frozenset(_BANDS)
 _MAX_ITER = 500
+_ROWS_AT_ONCE = 8192  # embedding rows converted to float64 at a time when scoring
 
 _HEADS: dict[tuple[str, Path], SentimentHead] = {}
 
@@ -84,7 +85,11 @@ class SentimentHead:
     def probabilities(self, embeddings: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """p(negative), p(neutral), p(positive) per row of `embeddings` (L2-normalised rows,
         as the encoders give them) and its lexical score in -1..1."""
-        logits = np.asarray(embeddings, dtype=np.float64) @ self.weights[:-1]
+        rows = np.asarray(embeddings)
+        logits = np.empty((len(rows), self.weights.shape[1]), dtype=np.float64)
+        for start in range(0, len(rows), _ROWS_AT_ONCE):  # no float64 copy of all the rows
+            chunk = np.asarray(rows[start : start + _ROWS_AT_ONCE], dtype=np.float64)
+            logits[start : start + len(chunk)] = chunk @ self.weights[:-1]
         logits += np.outer(
             np.asarray(lexical, dtype=np.float64) * _LEXICAL_WEIGHT, self.weights[-1]
         )

@@ -29,7 +29,11 @@ _ADDRESSING = re.compile(r"(?:https?://\S+|www\.\S+|@\w+)")
 def embedding_text(text: str) -> str:
     """What is embedded for a statement: its words without @handles and links (they say who
     was addressed, not what was said, and would otherwise group statements by company)."""
-    cleaned = " ".join(_ADDRESSING.sub(" ", text).replace("#", " ").split())
+    if "@" in text or "#" in text or "://" in text or "www." in text:
+        text_only = _ADDRESSING.sub(" ", text).replace("#", " ")
+    else:
+        text_only = text
+    cleaned = " ".join(text_only.split())
     return cleaned or text
 
 

@@ -244,7 +244,8 @@ def _rows_of(docs: PhraseDocs, rows: np.ndarray) -> PhraseDocs:
     """`docs` of some texts only, with only the phrases they use."""
     part = docs.docs[rows]
     used = np.unique(part.indices)
-    return PhraseDocs(docs=part[:, used].tocsr(), names=docs.names[used], sizes=docs.sizes)
+    return PhraseDocs(docs=part[:, used].tocsr(), names=docs.names[used], sizes=docs.sizes,
+                      words=docs.word_counts()[used])
 
 
 def build_themes(
