@@ -468,7 +468,8 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     out = np.asarray(matrix, dtype=np.float32)
     if out.ndim != 2:
         raise InputError(f"the embedder must return a 2-D array, not shape {out.shape}.")
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    # (row by row: np.linalg.norm over a whole 125,852 × 256 matrix squares it into a copy)
+    norms = np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
     norms[norms == 0] = 1.0
     unit: np.ndarray = out / norms
     return unit
