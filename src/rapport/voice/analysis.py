@@ -38,7 +38,7 @@ from rapport.voice.statements import embedding_text, split_feedback
 from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
-from rapport.voice.workers import spread, start
+from rapport.voice.workers import start
 
 VOICE_TABLES = (
     "statements",
@@ -240,18 +240,23 @@ def _frames(
         "WHERE name IS NOT NULL UNION SELECT author FROM feedback WHERE author IS NOT NULL"
     ).fetchall()
     known = known_names([r[0] for r in people])
-    parts = spread(lambda lo, hi: split_feedback(feedback.iloc[lo:hi], known), len(feedback))
+    splitting = start(lambda lo, hi: split_feedback(feedback.iloc[lo:hi], known), len(feedback))
+    try:  # the encoder and the scorers are made ready while the workers split
+        chosen = embedder or get_embedder(mode)
+        scorer = SentimentScorer().fit()
+        detector = FacetDetector(competitors=_competitors(competitors)).fit(
+            chosen.encode, chosen.name
+        )
+    except BaseException:
+        splitting.cancel()
+        raise
+    parts = splitting()
     if not parts:
         parts = [split_feedback(feedback, known)]
     statements = pd.concat([p[0] for p in parts], ignore_index=True)
     status = pd.concat([p[1] for p in parts], ignore_index=True)
     lap("split")
     texts = statements["text"].tolist()
-    chosen = embedder or get_embedder(mode)
-    scorer = SentimentScorer().fit()
-    detector = FacetDetector(competitors=_competitors(competitors)).fit(
-        chosen.encode, chosen.name
-    )
     # The text work needs no embeddings: worker processes do it while this one embeds.
     text_work = start(
         lambda lo, hi: _text_features(texts[lo:hi], scorer, detector), len(texts)
