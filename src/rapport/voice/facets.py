@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rapport.errors import InputError, NotFittedError
-from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL
+from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL, row_norms
 from rapport.voice.facet_cues import CUES, SWITCH_TO_NAMED, CueGroup
 from rapport.voice.facet_prototypes import PROTOTYPES
 
@@ -468,8 +468,7 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     out = np.asarray(matrix, dtype=np.float32)
     if out.ndim != 2:
         raise InputError(f"the embedder must return a 2-D array, not shape {out.shape}.")
-    # (row by row: np.linalg.norm over a whole 125,852 × 256 matrix squares it into a copy)
-    norms = np.sqrt(np.einsum("ij,ij->i", out, out))[:, None]
+    norms = row_norms(out)[:, None]
     norms[norms == 0] = 1.0
     unit: np.ndarray = out / norms
     return unit
