@@ -280,3 +280,17 @@ def test_repeated_texts_are_worked_on_once_with_the_same_results(static: Any) ->
     assert together.names.tolist() == one_by_one.names.tolist()
     assert (together.docs != one_by_one.docs).nnz == 0
     assert together.docs.shape == (len(texts), len(together.names))
+
+
+def test_collections_are_rare_during_the_stage_and_as_before_after() -> None:
+    import gc
+
+    from rapport.voice.analysis import _rare_collections
+
+    before = gc.get_threshold()
+    with _rare_collections():
+        assert gc.get_threshold()[0] >= 100_000 and gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), _rare_collections():
+        raise RuntimeError("a failing stage")
+    assert gc.get_threshold() == before

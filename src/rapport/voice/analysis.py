@@ -5,9 +5,11 @@ from __future__ import annotations
 
 __all__ = ["VOICE_TABLES", "VoiceRun", "analyze_voice", "voice_frames"]
 
+import gc
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +41,8 @@ from rapport.voice.themes import ThemeModel
 from rapport.voice.theming import build_themes
 from rapport.voice.vocabulary import vocabulary
 from rapport.voice.workers import start
+
+_GC_YOUNG_THRESHOLD = 100_000  # allocations between collections while the stage runs
 
 VOICE_TABLES = (
     "statements",
@@ -182,6 +186,22 @@ def theme_sample(model: str) -> int:
     return FAST_THEME_SAMPLE if model == FAST_MODEL else ACCURATE_THEME_SAMPLE
 
 
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector runs rarely while the stage runs (as it was after).
+
+    The stage makes millions of small objects (statements, hits, phrases) that live until it
+    ends, and each full collection walks them all again: about 0.4 s of a 7 s fast-mode run on
+    the reviews (6.6–7.1 s against 6.5 s with collections 140 times rarer). Worker processes
+    forked meanwhile inherit the setting."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], _GC_YOUNG_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def voice_frames(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -196,7 +216,7 @@ def voice_frames(
     side effect, written in the background while the rest is computed; `customer_voice` is
     summarised in SQL when written); nothing else is written."""
     started = time.perf_counter()
-    with CacheWriter(con) as writer:
+    with _rare_collections(), CacheWriter(con) as writer:
         tables, run = _frames(
             con, writer, mode=mode, embedder=embedder, codebook=codebook,
             store_dir=store_dir, competitors=competitors, progress=progress,
