@@ -13,6 +13,8 @@ __all__ = ["ASPECTS", "find_aspects"]
 
 import re
 
+from rapport.voice.alternation import dispatched, expand, split_alternatives
+
 # Normalised aspect → regular expression over lower-cased text. An empty name means "the word
 # itself": "fabric" stays "fabric". Earlier aspects win where two could match at one place.
 ASPECTS: dict[str, str] = {
@@ -60,15 +62,17 @@ ASPECTS: dict[str, str] = {
 
 # One word-boundary check around all the alternatives, not one per alternative: positions
 # inside a word fail at once (3 times faster, the same matches: a failed end check backtracks
-# into the next alternative either way).
-_PATTERN = re.compile(
-    r"(?<![\w'’])(?:"
-    + "|".join(
-        rf"(?P<a{index}>{pattern})" for index, pattern in enumerate(ASPECTS.values())
-    )
-    + r")(?![\w'’])"
-)
+# into the next alternative either way). The alternatives are dispatched on their first letter
+# (`alternation.dispatched`; about twice as fast again, the same matches: every alternative
+# starts with a letter once leading groups are distributed, and each keeps its order).
 _NAMES = list(ASPECTS)
+_ALTERNATION, _OWNERS = dispatched([
+    (alternative, index)
+    for index, pattern in enumerate(ASPECTS.values())
+    for part in split_alternatives(pattern)
+    for alternative in expand(part)
+])
+_PATTERN = re.compile(r"(?<![\w'’])" + _ALTERNATION + r"(?![\w'’])")
 
 
 def find_aspects(text: str) -> list[tuple[str, int, int]]:
@@ -79,7 +83,7 @@ def find_aspects(text: str) -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     seen: set[str] = set()
     for match in _PATTERN.finditer(lower):
-        name = _NAMES[int((match.lastgroup or "a0")[1:])] or match.group()
+        name = _NAMES[_OWNERS[(match.lastindex or 1) - 1]] or match.group()
         if name not in seen:
             seen.add(name)
             found.append((name, match.start(), match.end()))

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rapport.errors import InputError, NotFittedError
+from rapport.voice.alternation import expand, split_alternatives
 from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL, row_norms
 from rapport.voice.facet_cues import CUES, SWITCH_TO_NAMED, CueGroup
 from rapport.voice.facet_prototypes import PROTOTYPES
@@ -115,57 +116,6 @@ def _name_pattern(name: str) -> str | None:
     return rf"{joined}(?:['’]s)?|@{handle}\w*|#{handle}\w*"
 
 
-def _split_alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a pattern (outside groups and character classes)."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "]":
-                i += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
-
-
-def _expand(alternative: str) -> list[str]:
-    """Distribute a leading `(?:a|b)` or `(?:a|b)?` over the rest, so that alternatives start
-    with a literal character the regex engine can dispatch on."""
-    if not alternative.startswith("(?:"):
-        return [alternative]
-    depth, i = 0, 0
-    while i < len(alternative):
-        c = alternative[i]
-        if c == "\\":
-            i += 2
-            continue
-        depth += (c == "(") - (c == ")")
-        if depth == 0:
-            break
-        i += 1
-    inner, rest = alternative[3:i], alternative[i + 1 :]
-    optional = rest.startswith("?")
-    if optional:
-        rest = rest[1:]
-    if rest[:1] in ("*", "+", "{", "?"):
-        return [alternative]
-    out = [x for a in _split_alternatives(inner) for x in _expand(a + rest)]
-    return out + _expand(rest) if optional else out
-
-
 def _widen_spaces(pattern: str) -> str:
     """Each space of a cue as " +", except inside look-behinds (they need a fixed width) and
     where the space has a quantifier of its own (" ?")."""
@@ -201,7 +151,7 @@ def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ..
     others: list[tuple[str, int]] = []
     for g, group in enumerate(groups):
         for pattern in group.patterns:
-            for alternative in (x for p in _split_alternatives(pattern) for x in _expand(p)):
+            for alternative in (x for p in split_alternatives(pattern) for x in expand(p)):
                 # Punctuation reads as a space, so "worst. customer service" has two: a space
                 # inside a cue stands for one or more.
                 marked = f"{_widen_spaces(alternative)}(?!\\w)()"

@@ -1,0 +1,43 @@
+"""Alternations dispatched on their first letter match what the plain alternation matches."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from conftest import DATASETS
+from rapport.voice.alternation import dispatched, expand, split_alternatives
+
+
+def test_split_and_expand_keep_the_order_of_the_alternatives() -> None:
+    assert split_alternatives(r"a(?:b|c)|[|]d|e\|f") == ["a(?:b|c)", "[|]d", r"e\|f"]
+    assert expand("(?:too|way too) (?:small|big)") == ["too (?:small|big)",
+                                                       "way too (?:small|big)"]
+    assert expand("(?:a|b)?c") == ["ac", "bc", "c"]
+    assert expand("(?:a|b)+c") == ["(?:a|b)+c"]  # a repeated group cannot be distributed
+
+
+def test_dispatched_matches_as_the_plain_alternation_on_real_text() -> None:
+    owned = {
+        "fit": r"runs? (?:\w+ )?(?:small|large)|(?:too|a bit too) (?:small|big)|fit|fits|size",
+        "fabric": r"fabric|fab|material|cotton",
+        "price": r"prices?|price point|value|valued|costs?",
+        "colour": r"colou?rs?|(?:navy )?blue",
+    }
+    plain = re.compile(
+        r"(?<![\w'])(?:" + "|".join(f"(?P<g{i}>{p})" for i, p in enumerate(owned.values()))
+        + r")(?![\w'])"
+    )
+    body, owners = dispatched([(alt, i) for i, p in enumerate(owned.values())
+                               for part in split_alternatives(p) for alt in expand(part)])
+    fast = re.compile(r"(?<![\w'])" + body + r"(?![\w'])")
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=3000)
+    texts = [t.lower() for t in reviews["Review Text"].dropna()]
+    matched = 0
+    for text in texts:
+        want = [(int(m.lastgroup[1:]), m.span()) for m in plain.finditer(text)]  # type: ignore[index]
+        got = [(owners[m.lastindex - 1], m.span()) for m in fast.finditer(text)]  # type: ignore[operator]
+        assert got == want, text
+        matched += len(want)
+    assert matched > 3000
