@@ -64,6 +64,9 @@ _CONTRAST = re.compile(
     r";|\b(?:(?:even\s+|and\s+)?(?:though|yet)|but|however|although|whereas)\b",
     re.IGNORECASE,
 )
+# Every word `_CONTRAST` can match holds one of these ("although" and "even though" hold
+# "though", "and yet" holds "yet").
+_CONTRAST_WORDS = ("but", "though", "yet", "however", "whereas")
 _WORD = re.compile(r"[\w'’]+")
 _NEXT_WORD = re.compile(r"\s*([\w'’]+|\S)")
 _ENTITY_END = re.compile(r"&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+)$")  # "&amp" before its ";"
@@ -166,6 +169,25 @@ def _stop_ends(text: str, match: re.Match[str]) -> bool:
     return stop != "." or _period_ends(text, match.start(), end)
 
 
+def _may_hold_emoticon(text: str) -> bool:
+    """False where `_EMOTICON` cannot match: plain ASCII text without ":", ";", "<3", "xD" or
+    "XD" (most sentences; the scan for emoticons took a quarter of finding sentence ends)."""
+    if not text.isascii():
+        return True
+    return ":" in text or ";" in text or "<3" in text or "xD" in text or "XD" in text
+
+
+def _may_turn(text: str) -> bool:
+    """False where `_CONTRAST` cannot match: plain ASCII text without ";" or any of its words
+    (nine sentences in ten; the full search took a quarter of splitting at contrasts)."""
+    if not text.isascii():
+        return True
+    if ";" in text:
+        return True
+    lower = text.lower()
+    return any(word in lower for word in _CONTRAST_WORDS)
+
+
 def _boundaries(text: str) -> list[int]:
     """Offsets where sentences end (exclusive)."""
     ranges = _protected(text)
@@ -179,9 +201,10 @@ def _boundaries(text: str) -> list[int]:
             continue
         trailing = _TRAILING_EMOTICONS.match(text, match.end())
         ends.append(trailing.end() if trailing else match.end())
-    for match in _EMOTICON_STOP.finditer(text):
-        if not _inside(ranges, starts, match.start()):
-            ends.append(match.end())
+    if _may_hold_emoticon(text):
+        for match in _EMOTICON_STOP.finditer(text):
+            if not _inside(ranges, starts, match.start()):
+                ends.append(match.end())
     ends.append(len(text))
     return sorted(set(ends))
 
@@ -237,7 +260,7 @@ def split_clauses(span: Span) -> list[Span]:
     the second clause.
     """
     text = span.text
-    if _CONTRAST.search(text) is None:
+    if not _may_turn(text) or _CONTRAST.search(text) is None:
         return [span]
     word_starts = [match.start() for match in _WORD.finditer(text)]
 
