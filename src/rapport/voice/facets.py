@@ -354,12 +354,15 @@ class FacetDetector:
             lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in joined)
         lowered = _AS_SPACE.sub(" ", lowered)
         found: list[dict[str, FacetHit]] = [{} for _ in texts]
+        where = bisect.bisect_right
         for matcher in self.matchers_:
             facet, is_praise = matcher.facet, matcher.facet == "praise"
+            groups, owners = matcher.groups, matcher.owners
             for match in matcher.pattern.finditer(lowered):
-                i = bisect.bisect_right(starts, match.start() + 1) - 1
-                text, start, end = texts[i], match.start() + 1 - starts[i], match.end() - starts[i]
-                group = matcher.groups[matcher.owners[(match.lastindex or 1) - 1]]
+                at = match.start() + 1
+                i = where(starts, at) - 1
+                text, start, end = texts[i], at - starts[i], match.end() - starts[i]
+                group = groups[owners[(match.lastindex or 1) - 1]]
                 hits = found[i]
                 best = hits.get(facet)
                 if best is not None and group.confidence <= best.confidence:
