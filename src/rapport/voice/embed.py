@@ -78,10 +78,12 @@ def row_norms(matrix: np.ndarray) -> np.ndarray:
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
+    """Unit rows (zero rows stay zero), in place: `matrix` is the encoder's own new array."""
     out = np.asarray(matrix, dtype=np.float32)
     norms = row_norms(out)[:, None]
     norms[norms == 0] = 1.0
-    return np.asarray(out / norms, dtype=np.float32)
+    out /= norms
+    return out
 
 
 def native_bfloat16() -> bool:
