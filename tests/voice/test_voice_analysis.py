@@ -285,18 +285,18 @@ def test_repeated_texts_are_worked_on_once_with_the_same_results(static: Any) ->
 def test_collections_pause_during_the_stage_and_resume_after() -> None:
     import gc
 
-    from rapport.voice.analysis import _rare_collections
+    from rapport.voice.analysis import _collector_paused
 
     assert gc.isenabled()
-    with _rare_collections():
+    with _collector_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), _rare_collections():
+    with pytest.raises(RuntimeError), _collector_paused():
         raise RuntimeError("a failing stage")
     assert gc.isenabled()
     gc.disable()  # a caller that paused them itself keeps them paused
     try:
-        with _rare_collections():
+        with _collector_paused():
             pass
         assert not gc.isenabled()
     finally:

@@ -4,10 +4,10 @@ engine can dispatch on their first character.
 `split_alternatives` cuts a pattern at its top-level "|"; `expand` distributes a leading group
 over the rest; `dispatched` joins alternatives into one group bucketed by first character
 (a one-level trie), each ending with an empty marker group so that `match.lastindex` tells
-which one matched. Facet cues and aspects use them: on a statement, trying 26 first letters
-instead of hundreds of alternatives at every position is several times faster, with the same
-matches (alternatives keep their order within a letter, and only one letter applies at a
-position).
+which one matched. The facet cues are laid out this way, and the aspects with `dispatched`:
+trying the alternatives of one first letter instead of all of them at every position made
+finding aspects about twice as fast, with the same matches (alternatives keep their order
+within a letter, and only one letter applies at a position).
 """
 
 from __future__ import annotations

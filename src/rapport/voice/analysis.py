@@ -185,7 +185,7 @@ def theme_sample(model: str) -> int:
 
 
 @contextmanager
-def _rare_collections() -> Iterator[None]:
+def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector is paused while the stage runs (and left as it was
     after, also on errors; worker processes forked meanwhile inherit the pause).
 
@@ -217,7 +217,7 @@ def voice_frames(
     side effect, written in the background while the rest is computed; `customer_voice` is
     summarised in SQL when written); nothing else is written."""
     started = time.perf_counter()
-    with _rare_collections(), CacheWriter(con) as writer:
+    with _collector_paused(), CacheWriter(con) as writer:
         tables, run = _frames(
             con, writer, mode=mode, embedder=embedder, codebook=codebook,
             store_dir=store_dir, competitors=competitors, progress=progress,
