@@ -159,7 +159,8 @@ class ThemeModel:
         centred = np.asarray(X, dtype=np.float32) - self.mean_
         norms = np.linalg.norm(centred, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return np.asarray(centred / norms, dtype=np.float32)
+        centred /= norms  # in place: the rows can be all the statements
+        return np.asarray(centred, dtype=np.float32)
 
     def fit(self, X: np.ndarray) -> ThemeModel:
         X = np.asarray(X, dtype=np.float32)
