@@ -4,7 +4,7 @@ engine can dispatch on their first character.
 `split_alternatives` cuts a pattern at its top-level "|"; `expand` distributes a leading group
 over the rest; `dispatched` joins alternatives into one group bucketed by first character
 (a one-level trie), each ending with an empty marker group so that `match.lastindex` tells
-which one matched. The facet cues are laid out this way, and the aspects with `dispatched`:
+which one matched. The facet cues and the aspects are laid out this way:
 trying the alternatives of one first letter instead of all of them at every position made
 finding aspects about twice as fast, with the same matches (alternatives keep their order
 within a letter, and only one letter applies at a position).
@@ -72,17 +72,20 @@ def expand(alternative: str) -> list[str]:
     return out + expand(rest) if optional else out
 
 
-def dispatched(alternatives: Sequence[tuple[str, T]]) -> tuple[str, list[T]]:
-    """One non-capturing group of `(pattern, owner)` alternatives, bucketed by first character,
-    and the owner of each marker group in it, in group order. The alternatives may hold only
-    non-capturing groups; one that does not start with a plain literal character keeps its own
-    place after the buckets, so give such alternatives only where no bucketed one could match
-    at the same place (or check that none is left)."""
+def dispatched(
+    alternatives: Sequence[tuple[str, T]], also: str = ""
+) -> tuple[str, list[T]]:
+    """One non-capturing group of `(pattern, owner)` alternatives, bucketed by first character
+    (a letter or digit, or one of `also`), and the owner of each marker group in it, in group
+    order. The alternatives may hold only non-capturing groups; one that does not start with
+    such a literal character keeps its own place after the buckets, so give such alternatives
+    only where no bucketed one could match at the same place (or check that none is left)."""
     buckets: dict[str, list[tuple[str, T]]] = {}
     others: list[tuple[str, T]] = []
     for pattern, owner in alternatives:
         first = pattern[:1]
-        if first.isalnum() and pattern[1:2] not in ("?", "*", "+", "{"):
+        literal = first.isalnum() or (first != "" and first in also)
+        if literal and pattern[1:2] not in ("?", "*", "+", "{"):
             buckets.setdefault(first, []).append((pattern[1:], owner))
         else:
             others.append((pattern, owner))

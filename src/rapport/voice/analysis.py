@@ -28,6 +28,7 @@ from rapport.voice.embed import (
     FAST_MODEL,
     CacheWriter,
     Embedder,
+    distinct_texts,
     embed_cached,
     get_embedder,
 )
@@ -136,17 +137,14 @@ def _text_features(
     """The text work on statements, which needs no embeddings (run in worker processes):
     lexical sentiment, aspect opinions, facet cue hits and the phrases used. A text that
     comes again ("Love it!") is worked on once."""
-    first: dict[str, int] = {}
-    index = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64,
-                        count=len(texts))
-    if len(first) == len(texts):
+    distinct, index = distinct_texts(texts)
+    if len(distinct) == len(texts):
         lexical = scorer.lexical_scores(texts)
         opinions = [  # statements are clauses already
             aspect_sentiments(t, float(x), split=False)
             for t, x in zip(texts, lexical, strict=True)
         ]
         return lexical, opinions, detector.detect_cues(texts), phrase_part(texts)
-    distinct = list(first)
     lexical, opinions, cues, part = _text_features(distinct, scorer, detector)
     return (
         lexical[index],

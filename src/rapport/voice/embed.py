@@ -21,6 +21,7 @@ __all__ = [
     "Embedder",
     "MiniLMEmbedder",
     "StaticEmbedder",
+    "distinct_texts",
     "embed_cached",
     "get_embedder",
     "native_bfloat16",
@@ -287,7 +288,7 @@ class CacheWriter:
         self._cursor = con.cursor()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="rapport-embedding-cache")
         self._written: set[tuple[str, str]] = set()
-        self._futures: list[Future[None]] = []
+        self._futures: list[Future[Any]] = []
         self._closed = False
 
     def submit(self, model: str, pending: list[tuple[list[str], np.ndarray]]) -> None:
@@ -306,9 +307,10 @@ class CacheWriter:
             self._futures.append(self._pool.submit(_write_cache, self._cursor, model, fresh))
 
     def after(self, futures: Sequence[Future[Any]]) -> None:
-        """Start the writes queued from now on only once `futures` are done (or cancelled)."""
+        """Start the writes queued from now on only once `futures` are done (or cancelled);
+        their errors are theirs to raise, not the writer's."""
         if futures:
-            self._futures.append(self._pool.submit(_wait_quietly, list(futures)))
+            self._futures.append(self._pool.submit(wait, list(futures)))
 
     def close(self) -> None:
         """Wait for every queued write; raise the first error. Closing twice does nothing."""
@@ -339,9 +341,13 @@ class CacheWriter:
             self.close()
 
 
-def _wait_quietly(futures: list[Future[Any]]) -> None:
-    """Until `futures` are done; their errors are theirs to raise, not the writer's."""
-    wait(futures)
+def distinct_texts(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts in order of first appearance, and for each text its index among
+    them."""
+    rows: dict[str, int] = {}
+    inverse = np.fromiter((rows.setdefault(t, len(rows)) for t in texts), dtype=np.intp,
+                          count=len(texts))
+    return list(rows), inverse
 
 
 def _embed_uncached(
@@ -352,10 +358,7 @@ def _embed_uncached(
 ) -> tuple[np.ndarray, int]:
     """`embed_cached` for an encoder whose vectors are cheaper to compute than to cache
     (`cached = False`): each distinct text encoded once, nothing written."""
-    rows: dict[str, int] = {}
-    inverse = np.fromiter((rows.setdefault(t, len(rows)) for t in texts), dtype=np.intp,
-                          count=len(texts))
-    distinct = list(rows)
+    distinct, inverse = distinct_texts(texts)
     out = np.zeros((len(distinct), embedder.dim), dtype=np.float32)
     for start in range(0, len(distinct), batch):
         chunk = distinct[start : start + batch]

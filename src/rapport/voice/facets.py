@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rapport.errors import InputError, NotFittedError
-from rapport.voice.alternation import expand, split_alternatives
+from rapport.voice.alternation import dispatched, expand, split_alternatives
 from rapport.voice.embed import ACCURATE_MODEL, FAST_MODEL, row_norms
 from rapport.voice.facet_cues import CUES, SWITCH_TO_NAMED, CueGroup
 from rapport.voice.facet_prototypes import PROTOTYPES
@@ -147,30 +147,24 @@ def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ..
     an empty marker group: `match.lastindex` tells which alternative, hence which cue group,
     matched. The regex is run on lower-cased text.
     """
-    buckets: dict[str, list[tuple[str, int]]] = {}
-    others: list[tuple[str, int]] = []
-    for g, group in enumerate(groups):
-        for pattern in group.patterns:
-            for alternative in (x for p in split_alternatives(pattern) for x in expand(p)):
-                # Punctuation reads as a space, so "worst. customer service" has two: a space
-                # inside a cue stands for one or more.
-                marked = f"{_widen_spaces(alternative)}(?!\\w)()"
-                first = marked[0]
-                if (first.isalnum() or first in "#@'&") and marked[1] not in "?*+{":
-                    buckets.setdefault(first, []).append((marked[1:], g))
-                else:
-                    others.append((marked, g))
-    parts = [
-        re.escape(c) + "(?:" + "|".join(r for r, _ in rests) + ")" for c, rests in buckets.items()
-    ]
+    # Punctuation reads as a space, so "worst. customer service" has two: a space inside a
+    # cue stands for one or more.
+    body, owners = dispatched(
+        [
+            (f"{_widen_spaces(alternative)}(?!\\w)", g)
+            for g, group in enumerate(groups)
+            for pattern in group.patterns
+            for part in split_alternatives(pattern)
+            for alternative in expand(part)
+        ],
+        also="#@'&",
+    )
     # Run on " " + text with punctuation as spaces: a leading literal lets the engine skip ahead.
-    source = " (?:" + "|".join([*parts, *(o for o, _ in others)]) + ")"
-    # Markers are numbered in the order they appear in the final pattern.
-    owners = tuple(g for rests in buckets.values() for _, g in rests) + tuple(g for _, g in others)
+    source = " " + body
     compiled = re.compile(source)
     if compiled.groups != len(owners):
         raise ValueError("cue patterns must use only non-capturing groups")
-    return compiled, owners
+    return compiled, tuple(owners)
 
 
 def _negated(text: str, start: int) -> bool:
