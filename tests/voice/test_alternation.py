@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 
 import pandas as pd
@@ -41,3 +42,28 @@ def test_dispatched_matches_as_the_plain_alternation_on_real_text() -> None:
         assert got == want, text
         matched += len(want)
     assert matched > 3000
+
+
+def test_the_trie_keeps_the_matches_of_the_plain_alternation() -> None:
+    """Below the first character, runs of alternatives are regrouped by their next one, and an
+    alternative that does not start with a literal keeps its place between runs: on random
+    text over a small alphabet every match, and which alternative made it, stays the same."""
+    alternatives = [
+        "ab", "a\\w", "ac", "abc", "a b", "a  *bd", "b", "ba?c", "bab", "b(?:a|c)b", "bc",
+        "cab", "ca", "c", "cb+", "c'a", "c-a", "",
+    ]
+    owned = [(alt, i) for i, alt in enumerate(alternatives) if alt]
+    plain = re.compile("|".join(f"(?P<g{i}>{alt})" for alt, i in owned))
+    body, owners = dispatched(owned)
+    trie = re.compile(body)
+    unmarked, _ = dispatched(owned, marked=False)
+    assert re.compile(unmarked).groups == 0
+    assert "(?:" in body[4:]  # buckets are split again below their first letter
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice("abc '-") for _ in range(rng.randint(0, 12)))
+        want = [(int(m.lastgroup[1:]), m.span()) for m in plain.finditer(text)]  # type: ignore[index]
+        got = [(owners[m.lastindex - 1], m.span()) for m in trie.finditer(text)]  # type: ignore[operator]
+        assert got == want, text
+        at = [m.start() for m in re.finditer(f"(?={plain.pattern})", text)]
+        assert [m.start() for m in re.finditer(f"(?={unmarked})", text)] == at, text

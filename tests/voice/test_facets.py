@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import DATASETS
 from rapport.errors import InputError, NotFittedError
 from rapport.voice.embed import ACCURATE_MODEL, MiniLMEmbedder, StaticEmbedder
 from rapport.voice.facet_cues import CUES
@@ -511,6 +512,22 @@ def test_batches_give_the_same_answer_as_single_texts() -> None:
     texts = ["I love it", "not worried", "@united Thanks!", "never again\x00 please add wifi"] * 3
     detector = FacetDetector(competitors=["Delta"]).fit()
     assert detector.detect(texts) == [detector.detect([t])[0] for t in texts]
+
+
+def test_cues_tried_where_any_could_start_find_what_a_full_search_finds() -> None:
+    """`_detect_cues` tries each facet's regex only where the union of all cues matches; with
+    every space offered instead (what each regex's own search would try), the hits on real
+    reviews and tweets are the same."""
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=6000)
+    tweets = pd.read_csv(DATASETS / "twitter_airline" / "Tweets.csv", nrows=4000)
+    texts = reviews["Review Text"].dropna().tolist() + tweets["text"].astype(str).tolist()
+    detector = FacetDetector(competitors=["Delta", "Southwest Air", "@JetBlue"]).fit()
+    found = detector.detect_cues(texts)
+    detector.starts_ = re.compile(" ")  # every place a cue could start after a space
+    assert detector.detect_cues(texts) == found
+    assert sum(map(len, found)) > 5000
+    for facet in FACETS:  # every facet has hits, the named competitors among them
+        assert any(h.facet == facet for hits in found for h in hits), facet
 
 
 def test_cue_patterns_are_lower_case_without_capturing_groups() -> None:

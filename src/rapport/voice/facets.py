@@ -79,6 +79,8 @@ _CLAUSE_BREAK = re.compile(
 _NEGATION_REACH = 48
 # Texts are matched in batches joined by a character no cue can cross.
 _SEPARATOR = "\x00"
+# First characters of cues besides letters and digits ("#hashtag", "@handle", "'til", "&").
+_ALSO = "#@'&"
 _BATCH = 4096
 # Punctuation that cues see as a space (a cue starts after a space); kept: ' ’ # @ & $ % +.
 # (One regular expression replaces them: seven times faster than str.translate here.)
@@ -117,8 +119,9 @@ def _name_pattern(name: str) -> str | None:
 
 
 def _widen_spaces(pattern: str) -> str:
-    """Each space of a cue as " +", except inside look-behinds (they need a fixed width) and
-    where the space has a quantifier of its own (" ?")."""
+    """Each space of a cue as one or more ("  *": a literal space first, which the trie of
+    `alternation.dispatched` can branch on), except inside look-behinds (they need a fixed
+    width) and where the space has a quantifier of its own (" ?")."""
     out, depth, behind, i = [], 0, [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -135,36 +138,49 @@ def _widen_spaces(pattern: str) -> str:
                 behind.pop()
             depth -= 1
         quantified = pattern[i + 1 : i + 2] in ("?", "*", "+", "{")
-        out.append(" +" if c == " " and not behind and not quantified else c)
+        out.append("  *" if c == " " and not behind and not quantified else c)
         i += 1
     return "".join(out)
+
+
+def _alternatives(groups: Sequence[CueGroup]) -> list[tuple[str, int]]:
+    """A facet's cue patterns as single alternatives, each with its cue group's number."""
+    # Punctuation reads as a space, so "worst. customer service" has two: a space inside a
+    # cue stands for one or more.
+    return [
+        (f"{_widen_spaces(alternative)}(?!\\w)", g)
+        for g, group in enumerate(groups)
+        for pattern in group.patterns
+        for part in split_alternatives(pattern)
+        for alternative in expand(part)
+    ]
 
 
 def _compile(groups: Sequence[CueGroup]) -> tuple[re.Pattern[str], tuple[int, ...]]:
     """One regex for a facet's cue groups, and the cue group of each marker group in it.
 
-    Alternatives are bucketed by their first character (a one-level trie), and each ends with
-    an empty marker group: `match.lastindex` tells which alternative, hence which cue group,
-    matched. The regex is run on lower-cased text.
+    Alternatives are bucketed by their first characters (a trie), and each ends with an empty
+    marker group: `match.lastindex` tells which alternative, hence which cue group, matched.
+    The regex is run on lower-cased text.
     """
-    # Punctuation reads as a space, so "worst. customer service" has two: a space inside a
-    # cue stands for one or more.
-    body, owners = dispatched(
-        [
-            (f"{_widen_spaces(alternative)}(?!\\w)", g)
-            for g, group in enumerate(groups)
-            for pattern in group.patterns
-            for part in split_alternatives(pattern)
-            for alternative in expand(part)
-        ],
-        also="#@'&",
-    )
+    body, owners = dispatched(_alternatives(groups), also=_ALSO)
     # Run on " " + text with punctuation as spaces: a leading literal lets the engine skip ahead.
-    source = " " + body
-    compiled = re.compile(source)
+    compiled = re.compile(" " + body)
     if compiled.groups != len(owners):
         raise ValueError("cue patterns must use only non-capturing groups")
     return compiled, tuple(owners)
+
+
+def _starts(facet_groups: Sequence[Sequence[CueGroup]]) -> re.Pattern[str]:
+    """A zero-width regex that matches where any facet's cue could start: one pass over the
+    text with it, then each facet's regex tried only there (`_detect_cues`), finds the same
+    matches as a pass of each facet's regex, in about half the time."""
+    body, _ = dispatched(
+        [alternative for groups in facet_groups for alternative in _alternatives(groups)],
+        also=_ALSO,
+        marked=False,
+    )
+    return re.compile(" (?=" + body + ")")
 
 
 def _negated(text: str, start: int) -> bool:
@@ -220,6 +236,7 @@ class FacetDetector:
         names = [p for p in (_name_pattern(n) for n in self.competitors) if p is not None]
         names_alt = "|".join(names)
         matchers = []
+        facet_groups = []
         for facet in FACETS:
             groups = list(CUES[facet])
             if names and facet == "competitor":
@@ -229,7 +246,9 @@ class FacetDetector:
                 groups.append(CueGroup(0.85, (switch,), negatable=True))
             pattern, owners = _compile(groups)
             matchers.append(_Matcher(facet, pattern, tuple(groups), owners))
+            facet_groups.append(groups)
         self.matchers_: tuple[_Matcher, ...] = tuple(matchers)
+        self.starts_ = _starts(facet_groups)
         self.prototype_similarity_ = (
             self.prototype_similarity
             if self.prototype_similarity is not None
@@ -349,10 +368,21 @@ class FacetDetector:
         lowered = _AS_SPACE.sub(" ", lowered)
         found: list[dict[str, FacetHit]] = [{} for _ in texts]
         where = bisect.bisect_right
+        # Where any cue could start; each facet's regex is tried only there, skipping places
+        # inside its previous match, as its own search would.
+        candidates = [match.start() for match in self.starts_.finditer(lowered)]
         for matcher in self.matchers_:
             facet, is_praise = matcher.facet, matcher.facet == "praise"
             groups, owners = matcher.groups, matcher.owners
-            for match in matcher.pattern.finditer(lowered):
+            try_at = matcher.pattern.match
+            previous_end = 0
+            for position in candidates:
+                if position < previous_end:
+                    continue
+                match = try_at(lowered, position)
+                if match is None:
+                    continue
+                previous_end = match.end()
                 at = match.start() + 1
                 i = where(starts, at) - 1
                 text, start, end = texts[i], at - starts[i], match.end() - starts[i]
