@@ -58,17 +58,25 @@ def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     if cols > 4 * width * k:  # else searching every column is as quick
         best = np.maximum.reduceat(scores, np.arange(0, cols, width), axis=1)
         chunks = np.argpartition(best, -k, axis=1)[:, -k:]
-        columns = (chunks[:, :, None] * width + np.arange(width)).reshape(rows, -1)
-        outside = columns >= cols  # past the end of a last, shorter chunk
-        columns = np.minimum(columns, cols - 1)
-        candidates = np.take_along_axis(scores, columns, axis=1)
-        candidates[outside] = -np.inf
+        # The chosen chunks' values, copied a chunk at a time; a last, shorter chunk (when
+        # cols is not a multiple of the width) is filled in apart, with -inf past the end.
+        whole = cols // width
+        blocks = scores[:, : whole * width].reshape(rows, whole, width)
+        candidates = blocks[np.arange(rows)[:, None], np.minimum(chunks, whole - 1)]
+        short = cols - whole * width
+        if short:
+            at_row, at_chunk = np.nonzero(chunks == whole)
+            candidates[at_row, at_chunk, :short] = scores[at_row, whole * width :]
+            candidates[at_row, at_chunk, short:] = -np.inf
+        candidates = candidates.reshape(rows, k * width)
+        picked = np.argpartition(candidates, -k, axis=1)[:, -k:]
+        values = np.take_along_axis(candidates, picked, axis=1)
+        chosen = np.take_along_axis(chunks, picked // width, axis=1) * width + picked % width
     else:
         columns = np.broadcast_to(np.arange(cols), (rows, cols))
-        candidates = scores
-    picked = np.argpartition(candidates, -k, axis=1)[:, -k:] if k < cols else columns[:, :k]
-    values = np.take_along_axis(candidates, picked, axis=1)
-    chosen = np.take_along_axis(columns, picked, axis=1)
+        picked = np.argpartition(scores, -k, axis=1)[:, -k:] if k < cols else columns[:, :k]
+        values = np.take_along_axis(scores, picked, axis=1)
+        chosen = np.take_along_axis(columns, picked, axis=1)
     order = np.lexsort((chosen, -values), axis=1)  # largest first, then by column
     return (
         np.take_along_axis(values, order, axis=1),
