@@ -126,6 +126,10 @@ def test_sampled_fit_finds_subthemes_in_the_sample_and_extends_them(
         assert (subs >= 0).all() if t in split else (subs < 0).all()
     assert (model.sublabels_[model.labels_ < 0] < 0).all()
     Z = model._prepare(X)
+    # each row's similarity to its theme's centre, sampled or not
+    mine = np.maximum(model.labels_, 0)
+    assert np.allclose(model.similarity_, (Z * model.centres_[mine]).sum(axis=1), atol=1e-5)
+    assert model.similarity_.shape == (len(X),)
     agree = []
     for t in split:
         fitted = sample[model.labels_[sample] == t]

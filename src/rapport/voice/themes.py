@@ -136,9 +136,11 @@ class ThemeModel:
 
     After `fit(X)`: `labels_` (theme per row, -1 for rows in groups smaller than
     `min_size`), `sublabels_` (sub-theme per row within its theme, -1 where the theme was not
-    split), `n_themes_`. Beyond `max_fit` rows, themes and sub-themes are found in a sample of
-    `max_fit` rows, and the other rows join the nearest theme centre, then the nearest of its
-    sub-theme centres: the time stays bounded however many statements there are.
+    split), `n_themes_`, `similarity_` (each row's cosine to its theme's centre, after
+    centring; to the first theme's for rows without one; zeros without themes). Beyond
+    `max_fit` rows, themes and sub-themes are found in a sample of `max_fit` rows, and the
+    other rows join the nearest theme centre, then the nearest of its sub-theme centres: the
+    time stays bounded however many statements there are.
     """
 
     def __init__(
@@ -185,6 +187,7 @@ class ThemeModel:
             labels = self._renumber(raw)
         self.centres_ = self._centres(Z, labels)
         sub = self._subthemes(Z, labels)
+        everything = Z
         if sample is not None:  # the other rows join the nearest theme, then sub-theme
             everything = self._prepare(X)
             full = self._nearest(everything)
@@ -195,6 +198,11 @@ class ThemeModel:
         self.labels_ = labels
         self.sublabels_ = sub
         self.n_themes_ = int(labels.max() + 1) if (labels >= 0).any() else 0
+        self.similarity_ = (
+            np.einsum("ij,ij->i", everything, self.centres_[np.maximum(labels, 0)])
+            if self.n_themes_
+            else np.zeros(n)
+        )
         return self
 
     def effective_resolution(self, n: int) -> float:

@@ -267,15 +267,7 @@ def build_themes(
         if len(statements):
             model.fit(vectors)
             _add_discovered(model, everything, "T", "discovered", members, meta)
-            similarity = (
-                np.einsum(
-                    "ij,ij->i",
-                    model._prepare(vectors),
-                    model.centres_[np.maximum(model.labels_, 0)],
-                )
-                if model.n_themes_
-                else similarity
-            )
+            similarity = model.similarity_
         return ThemeResult(
             _summaries(statements, vectors, members, meta, docs),
             _links(statements, members, similarity),
