@@ -483,3 +483,31 @@ def test_head_scores_fast() -> None:
     scorer.score(texts, embeddings)
     rate = len(texts) / (time.perf_counter() - started)
     assert rate >= 10_000  # measured about 55,000 short statements a second on a busy CPU
+
+
+def test_lexicon_phrases_match_where_their_plain_form_does() -> None:
+    """Phrases are compiled with the look-behind after their first character (so the engine
+    skips ahead); on real reviews and tweets each matches exactly where the plain form
+    `(?<![\\w'’])(?:phrase)(?![\\w'’])` does."""
+    import re
+
+    from rapport.voice.sentiment import LEXICON_PATH, _load_lexicon
+
+    with LEXICON_PATH.open("rb") as file:
+        patterns = list(tomllib.load(file)["phrases"])
+    compiled = _load_lexicon().phrases
+    assert len(compiled) == len(patterns)
+    plain = [re.compile(rf"(?<![\w'’])(?:{p})(?![\w'’])") for p in patterns]
+    assert sum(c.pattern != p.pattern for c, p in zip(compiled, plain, strict=True)) >= 80
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=4000)
+    tweets = pd.read_csv(DATASETS / "twitter_airline" / "Tweets.csv", nrows=4000)
+    texts = [t.lower() for t in reviews["Review Text"].dropna().tolist()
+             + tweets["text"].astype(str).tolist()]
+    texts += ["thanks for nothing", "great job... not", "5 hours late", "i'm not disappointed"]
+    found = 0
+    for fast, slow in zip(compiled, plain, strict=True):
+        for text in texts:
+            want = [m.span() for m in slow.finditer(text)]
+            assert [m.span() for m in fast.finditer(text)] == want, (slow.pattern, text)
+            found += len(want)
+    assert found > 2000

@@ -17,7 +17,7 @@ from __future__ import annotations
 __all__ = ["dispatched", "expand", "split_alternatives"]
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -119,15 +119,21 @@ def _trie(items: Sequence[tuple[str, T]], owners: list[T], mark: str) -> str:
 
 
 def dispatched(
-    alternatives: Sequence[tuple[str, T]], also: str = "", *, marked: bool = True
+    alternatives: Sequence[tuple[str, T]],
+    also: str = "",
+    *,
+    marked: bool = True,
+    guard: Callable[[str], str] | None = None,
 ) -> tuple[str, list[T]]:
     """One non-capturing group of `(pattern, owner)` alternatives, bucketed by first character
     (a letter or digit, or one of `also`), each bucket a trie of the rest (`_trie`), and the
     owner of each marker group in it, in group order (`marked=False`: no marker groups, for a
-    pattern that only says whether any alternative matches). The alternatives may hold only
-    non-capturing groups; one that does not start with such a literal character keeps its own
-    place after the buckets, so give such alternatives only where no bucketed one could match
-    at the same place (or check that none is left)."""
+    pattern that only says whether any alternative matches). `guard(c)`, if given, goes right
+    after each first character `c` (a look-behind that would otherwise stand in front of the
+    whole group, where it keeps the engine from skipping ahead to those characters). The
+    alternatives may hold only non-capturing groups; one that does not start with such a
+    literal character keeps its own place after the buckets, so give such alternatives only
+    where no bucketed one could match at the same place (or check that none is left)."""
     mark = "()" if marked else ""
     buckets: dict[str, list[tuple[str, T]]] = {}
     others: list[tuple[str, T]] = []
@@ -140,7 +146,8 @@ def dispatched(
     parts: list[str] = []
     owners: list[T] = []
     for first, rests in buckets.items():
-        parts.append(re.escape(first) + _trie(rests, owners, mark))
+        after = guard(first) if guard is not None else ""
+        parts.append(re.escape(first) + after + _trie(rests, owners, mark))
     for pattern, owner in others:
         parts.append(pattern + mark)
         owners.append(owner)

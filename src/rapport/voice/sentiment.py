@@ -49,6 +49,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rapport.errors import InputError, NotFittedError
+from rapport.voice.alternation import dispatched, expand, split_alternatives
 from rapport.voice.aspects import find_aspects
 from rapport.voice.sentiment_head import SentimentHead, fit_head
 from rapport.voice.split import split_statements
@@ -125,6 +126,26 @@ def _inflections(word: str) -> list[str]:
     return forms
 
 
+_EDGE = r"[\w'’]"  # a phrase neither starts nor ends next to one of these
+
+
+def _phrase_pattern(pattern: str) -> re.Pattern[str]:
+    """A lexicon phrase as a regex that matches where no word character comes before or after.
+
+    Where every alternative starts with a letter or digit (leading groups distributed), they
+    are bucketed by that character and the check before it follows it, so that the regex
+    starts with one of a few characters and the engine skips ahead to them: `_mark_phrases`
+    a third faster on the reviews, with the same matches. Otherwise the check stands first.
+    """
+    alternatives = [(alt, 0) for part in split_alternatives(pattern) for alt in expand(part)]
+    body, _ = dispatched(
+        alternatives, marked=False, guard=lambda first: f"(?<!{_EDGE}{re.escape(first)})"
+    )
+    if all(alt[:1].isalnum() and alt[1:2] not in ("?", "*", "+", "{") for alt, _ in alternatives):
+        return re.compile(f"{body}(?!{_EDGE})")
+    return re.compile(f"(?<!{_EDGE})(?:{pattern})(?!{_EDGE})")
+
+
 @functools.cache
 def _load_lexicon(path: Path = LEXICON_PATH) -> _Lexicon:
     with path.open("rb") as file:
@@ -148,7 +169,7 @@ def _load_lexicon(path: Path = LEXICON_PATH) -> _Lexicon:
     phrase_valence: dict[str, float] = {}
     triggers: dict[str, list[int]] = {}
     for index, (pattern, entry) in enumerate(data["phrases"].items()):
-        phrases.append(re.compile(rf"(?<![\w'’])(?:{pattern})(?![\w'’])"))
+        phrases.append(_phrase_pattern(pattern))
         phrase_valence[_PLACEHOLDER.format(index)] = float(entry["v"])
         for word in entry["when"]:
             for form in {word, word.replace("'", "’"), word.replace("'", "")}:
