@@ -263,3 +263,26 @@ def test_real_tweets_and_reviews_split_exactly() -> None:
                 text,
             )
     assert total > len(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?…‼⁇⁈⁉\"')]»\r\n\u2028\u2029")), max_size=40))
+def test_terminal_runs_are_found_as_the_plain_search_finds_them(text: str) -> None:
+    from rapport.voice.split import _TERMINAL, _terminals
+
+    want = [(m.span(), m.groupdict()) for m in _TERMINAL.finditer(text)]
+    assert [(m.span(), m.groupdict()) for m in _terminals(text)] == want
+
+
+def test_terminal_runs_on_real_reviews_and_tweets() -> None:
+    from rapport.voice.split import _TERMINAL, _terminals
+
+    reviews = pd.read_csv(DATASETS / "womens_clothing_reviews" / "reviews.csv", nrows=3000)
+    tweets = pd.read_csv(DATASETS / "twitter_airline" / "Tweets.csv", nrows=3000)
+    texts = reviews["Review Text"].dropna().tolist() + tweets["text"].astype(str).tolist()
+    found = 0
+    for text in texts:
+        want = [m.span() for m in _TERMINAL.finditer(text)]
+        assert [m.span() for m in _terminals(text)] == want, text
+        found += len(want)
+    assert found > 10000

@@ -10,6 +10,7 @@ __all__ = ["MAX_SPAN_CHARS", "Span", "split_clauses", "split_sentences", "split_
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_SPAN_CHARS = 2000
@@ -35,6 +36,9 @@ _URL_TAIL = ".,!?;:)]}'\"”’…"
 _TERMINAL = re.compile(
     r"(?P<stop>[.!?…‼⁇⁈⁉]+)(?P<close>[\"'”’»)\]]*)|(?P<nl>\r\n?|\n|\u2028|\u2029)"
 )
+# The characters a `_TERMINAL` match starts with: a search for one of them skips ahead at
+# once, where `_TERMINAL`'s own search tries every position (it starts with a group).
+_TERMINAL_START = re.compile("[.!?…‼⁇⁈⁉\r\n\u2028\u2029]")
 
 # Emoticons and emoji that can close a sentence, or trail its punctuation.
 _EMOTICON = (
@@ -80,13 +84,12 @@ _MIN_CLAUSE_WORDS = 3
 
 def _span(text: str, start: int, end: int, offset: int = 0) -> Span | None:
     """The span of `text[start:end]` without outer whitespace, or None when nothing is left."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start >= end:
+    piece = text[start:end]
+    inner = piece.strip()  # strips exactly what str.isspace() calls whitespace
+    if not inner:
         return None
-    return Span(start + offset, end + offset, text[start:end])
+    start += len(piece) - len(piece.lstrip())
+    return Span(start + offset, start + len(inner) + offset, inner)
 
 
 def _protected(text: str) -> list[tuple[int, int]]:
@@ -180,12 +183,22 @@ def _may_hold_emoticon(text: str) -> bool:
 def _may_turn(text: str) -> bool:
     """False where `_CONTRAST` cannot match: plain ASCII text without ";" or any of its words
     (nine sentences in ten; the full search took a quarter of splitting at contrasts)."""
-    if not text.isascii():
-        return True
-    if ";" in text:
+    if not text.isascii() or ";" in text:
         return True
     lower = text.lower()
     return any(word in lower for word in _CONTRAST_WORDS)
+
+
+def _terminals(text: str) -> Iterator[re.Match[str]]:
+    """`_TERMINAL.finditer(text)`, about twice as fast: each match starts at the next
+    character of `_TERMINAL_START`, where `_TERMINAL` always matches."""
+    find, match = _TERMINAL_START.search, _TERMINAL.match
+    at = find(text)
+    while at is not None:
+        found = match(text, at.start())
+        assert found is not None, "every character of _TERMINAL_START starts a _TERMINAL"
+        yield found
+        at = find(text, found.end())
 
 
 def _boundaries(text: str) -> list[int]:
@@ -193,7 +206,7 @@ def _boundaries(text: str) -> list[int]:
     ranges = _protected(text)
     starts = [start for start, _ in ranges]
     ends: list[int] = []
-    for match in _TERMINAL.finditer(text):
+    for match in _terminals(text):
         if match.group("nl"):
             ends.append(match.start())
             continue
