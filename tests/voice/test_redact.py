@@ -265,3 +265,11 @@ def test_the_cheap_sign_off_test_never_skips_a_sign_off() -> None:
     assert matched > 1000
     assert not _may_sign_off("I love this dress, it fits.")
     assert not _may_sign_off("Thanks Anna")  # no comma: the pattern needs one
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZbQ _'-1@é")), max_size=30))
+def test_capitalised_words_as_the_plain_boundary_pattern_finds_them(text: str) -> None:
+    from rapport.voice.redact import _CAPITALISED
+
+    assert _CAPITALISED.findall(text) == re.findall(r"\b[A-Z][a-z]+", text)
