@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from rapport.errors import ConfigError, NotFittedError
+from rapport.voice.embed import row_norms
 
 
 def knn_graph(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +171,7 @@ class ThemeModel:
 
     def _prepare(self, X: np.ndarray) -> np.ndarray:
         centred = np.asarray(X, dtype=np.float32) - self.mean_
-        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        norms = row_norms(centred)[:, None]  # np.linalg.norm's, without squaring a copy
         norms[norms == 0] = 1.0
         centred /= norms  # in place: the rows can be all the statements
         return np.asarray(centred, dtype=np.float32)
