@@ -67,6 +67,21 @@ TIME_UNITS: dict[str, float] = {"days": DAY, "weeks": 7 * DAY, "months": 365.25 
 PERIODS: dict[str, str] = {"hour": "h", "day": "D", "week": "W", "month": "M"}
 """Purchase periods: purchases within one are merged (weeks start on Monday)."""
 
+# The value at the row with the least (greatest) key, as the engines' own aggregates: DuckDB's
+# arg_min / arg_max, Spark's min_by / max_by. Ibis's `argmin` compiles to an ordered
+# FIRST(value ORDER BY key) on DuckDB, which sorts within each group: `btyd_inputs` took 1.38
+# s instead of 1.23 s on 9.8M purchase rows. Used where the key is never NULL and never ties
+# within a group (one row per customer and period), where the two give the same value.
+@ibis.udf.agg.builtin(name="min_by")  # type: ignore[untyped-decorator]
+def _min_by(value: float, key: int) -> float:  # type: ignore[empty-body]
+    """The value at the row with the least key."""
+
+
+@ibis.udf.agg.builtin(name="max_by")  # type: ignore[untyped-decorator]
+def _max_by(value: float, key: int) -> float:  # type: ignore[empty-body]
+    """The value at the row with the greatest key."""
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 _REQUIRED = ("customer_id", "ts", "amount")
@@ -327,7 +342,7 @@ def _periods(orders: ir.Table, period: str) -> ir.Table:
         last_seconds=periods.seconds.max(),
         repeat_value=periods.value.sum(where=periods.prev.notnull()),
         median_gap_days=gap_days.median(),
-        last_gap_days=gap_days.argmax(periods.seconds),
+        last_gap_days=_max_by(gap_days, periods.seconds),
     )
 
 
@@ -448,7 +463,7 @@ def btyd_inputs(
         first_seconds=periods.seconds.min(),
         last_seconds=periods.seconds.max(),
         total_value=periods.value.sum(),
-        first_value=periods.value.argmin(periods.seconds),
+        first_value=_min_by(periods.value, periods.seconds),
     )
     frequency = (agg.n_periods - 1).cast("int64")
     repeat_value = agg.total_value - agg.first_value

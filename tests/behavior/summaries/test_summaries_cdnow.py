@@ -92,6 +92,24 @@ def test_monetary_value_is_the_mean_of_the_repeat_purchase_days(
     assert (both.loc[both["frequency"] == 0, "monetary_value"] == 0).all()
 
 
+def test_last_gap_is_the_days_between_the_last_two_purchase_days(
+    sample: rapport.Workspace,
+) -> None:
+    raw = _raw_sample()
+    raw = raw[raw["date"] <= "1997-09-30"]
+    days = raw.drop_duplicates(["ID", "date"]).sort_values(["ID", "date"])
+    gaps = days.groupby("ID")["date"].diff().dt.days
+    expected = gaps.groupby(days["ID"]).last().rename("expected")  # NaN with one day
+    both = _summary(sample).merge(expected, left_on="ID", right_index=True)
+    assert len(both) == 2_357
+    one_day = both["frequency"] == 0
+    assert both.loc[one_day, "last_gap_days"].isna().all()
+    assert both.loc[one_day, "expected"].isna().all()
+    repeat = both[~one_day]
+    assert len(repeat) == 946
+    assert (repeat["last_gap_days"] == repeat["expected"]).all()
+
+
 def test_time_units_scale_exactly(sample: rapport.Workspace) -> None:
     days = _summary(sample, "days").set_index("customer_id").sort_index()
     weeks = _summary(sample, "weeks").set_index("customer_id").sort_index()
