@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from conftest import DATASETS
-from rapport.voice.alternation import dispatched, expand, split_alternatives
+from rapport.voice.alternation import dispatchable, dispatched, expand, split_alternatives
 
 
 def test_split_and_expand_keep_the_order_of_the_alternatives() -> None:
@@ -17,6 +17,10 @@ def test_split_and_expand_keep_the_order_of_the_alternatives() -> None:
                                                        "way too (?:small|big)"]
     assert expand("(?:a|b)?c") == ["ac", "bc", "c"]
     assert expand("(?:a|b)+c") == ["(?:a|b)+c"]  # a repeated group cannot be distributed
+    # what `dispatched` can bucket: a letter or digit (or one of `also`) matching itself once
+    assert dispatchable("ab") and dispatchable("9 lives") and dispatchable("#x", also="#")
+    assert not dispatchable(r"\w+") and not dispatchable("a?b") and not dispatchable("")
+    assert not dispatchable("#x") and not dispatchable("(?:a|b)")
 
 
 def test_dispatched_matches_as_the_plain_alternation_on_real_text() -> None:

@@ -14,7 +14,7 @@ all ten facets' cues quick enough to find where any cue could start (`facets._st
 
 from __future__ import annotations
 
-__all__ = ["dispatched", "expand", "split_alternatives"]
+__all__ = ["dispatchable", "dispatched", "expand", "split_alternatives"]
 
 import re
 from collections.abc import Callable, Sequence
@@ -86,6 +86,12 @@ def _literal_first(pattern: str, chars: str) -> str | None:
     if first and (first.isalnum() or first in chars) and pattern[1:2] not in _QUANTIFIERS:
         return first
     return None
+
+
+def dispatchable(pattern: str, also: str = "") -> bool:
+    """Whether `dispatched` puts this alternative in a bucket: it starts with a letter or
+    digit (or one of `also`) that matches just itself, once."""
+    return _literal_first(pattern, also) is not None
 
 
 def _trie(items: Sequence[tuple[str, T]], owners: list[T], mark: str) -> str:

@@ -49,7 +49,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rapport.errors import InputError, NotFittedError
-from rapport.voice.alternation import dispatched, expand, split_alternatives
+from rapport.voice.alternation import dispatchable, dispatched, expand, split_alternatives
 from rapport.voice.aspects import find_aspects
 from rapport.voice.sentiment_head import SentimentHead, fit_head
 from rapport.voice.split import split_statements
@@ -141,7 +141,7 @@ def _phrase_pattern(pattern: str) -> re.Pattern[str]:
     body, _ = dispatched(
         alternatives, marked=False, guard=lambda first: f"(?<!{_EDGE}{re.escape(first)})"
     )
-    if all(alt[:1].isalnum() and alt[1:2] not in ("?", "*", "+", "{") for alt, _ in alternatives):
+    if all(dispatchable(alt) for alt, _ in alternatives):
         return re.compile(f"{body}(?!{_EDGE})")
     return re.compile(f"(?<!{_EDGE})(?:{pattern})(?!{_EDGE})")
 
