@@ -388,18 +388,10 @@ def embed_cached(
     if not getattr(embedder, "cached", True):
         return _embed_uncached(embedder, texts, batch, progress)
     con.execute(_CACHE_DDL)
-    unique: dict[str, int] = {}  # hash → its row among the distinct texts
-    first: list[int] = []  # the first text of each distinct row
-    inverse = np.empty(len(texts), dtype=np.intp)
-    for i, text in enumerate(texts):
-        h = text_hash(text)
-        row = unique.get(h)
-        if row is None:
-            row = unique[h] = len(first)
-            first.append(i)
-        inverse[i] = row
-    distinct = np.zeros((len(first), embedder.dim), dtype=np.float32)
-    have = np.zeros(len(first), dtype=bool)
+    texts_once, inverse = distinct_texts(texts)
+    unique = {text_hash(t): row for row, t in enumerate(texts_once)}  # hash → distinct row
+    distinct = np.zeros((len(texts_once), embedder.dim), dtype=np.float32)
+    have = np.zeros(len(texts_once), dtype=bool)
     keys = pa.table({"text_hash": list(unique)})
     con.register("_embed_keys", keys)
     try:
@@ -423,7 +415,7 @@ def embed_cached(
     for start in range(0, len(missing), batch):
         chunk = missing[start : start + batch]
         rows = np.fromiter((unique[h] for h in chunk), dtype=np.intp, count=len(chunk))
-        vectors = embedder.encode([texts[first[row]] for row in rows])
+        vectors = embedder.encode([texts_once[row] for row in rows])
         pending.append((chunk, vectors))
         distinct[rows] = vectors
         last = start + batch >= len(missing)

@@ -84,10 +84,12 @@ class PhraseDocs:
 
     def word_counts(self) -> np.ndarray:
         """How many words each phrase has."""
-        if self.words is not None:
-            return self.words
-        return np.fromiter((name.count(" ") + 1 for name in self.names), dtype=np.float64,
-                           count=len(self.names))
+        return self.words if self.words is not None else _word_counts(self.names)
+
+
+def _word_counts(names: np.ndarray) -> np.ndarray:
+    return np.fromiter((name.count(" ") + 1 for name in names), dtype=np.float64,
+                       count=len(names))
 
 
 @dataclass(frozen=True)
@@ -145,8 +147,7 @@ def join_phrase_parts(parts: Sequence[PhrasePart], sizes: Sequence[int] = (1, 2,
         shape=(offset, len(vocab)),
     )
     names = np.array(list(vocab), dtype=object)
-    words = PhraseDocs(docs, names, tuple(sizes)).word_counts()
-    return PhraseDocs(docs=docs, names=names, sizes=tuple(sizes), words=words)
+    return PhraseDocs(docs=docs, names=names, sizes=tuple(sizes), words=_word_counts(names))
 
 
 def phrase_docs(texts: Sequence[str], sizes: Sequence[int] = (1, 2, 3)) -> PhraseDocs:

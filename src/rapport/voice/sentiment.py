@@ -138,12 +138,12 @@ def _phrase_pattern(pattern: str) -> re.Pattern[str]:
     a third faster on the reviews, with the same matches. Otherwise the check stands first.
     """
     alternatives = [(alt, 0) for part in split_alternatives(pattern) for alt in expand(part)]
+    if not all(dispatchable(alt) for alt, _ in alternatives):
+        return re.compile(f"(?<!{_EDGE})(?:{pattern})(?!{_EDGE})")
     body, _ = dispatched(
         alternatives, marked=False, guard=lambda first: f"(?<!{_EDGE}{re.escape(first)})"
     )
-    if all(dispatchable(alt) for alt, _ in alternatives):
-        return re.compile(f"{body}(?!{_EDGE})")
-    return re.compile(f"(?<!{_EDGE})(?:{pattern})(?!{_EDGE})")
+    return re.compile(f"{body}(?!{_EDGE})")
 
 
 @functools.cache

@@ -33,12 +33,13 @@ _PROTECTED = re.compile(
 _URL_TAIL = ".,!?;:)]}'\"”’…"
 
 # Sentence ends: a run of terminal punctuation with any closing quotes or brackets; or a line break.
+_STOPS = ".!?…‼⁇⁈⁉"
 _TERMINAL = re.compile(
-    r"(?P<stop>[.!?…‼⁇⁈⁉]+)(?P<close>[\"'”’»)\]]*)|(?P<nl>\r\n?|\n|\u2028|\u2029)"
+    rf"(?P<stop>[{_STOPS}]+)(?P<close>[\"'”’»)\]]*)|(?P<nl>\r\n?|\n|\u2028|\u2029)"
 )
 # The characters a `_TERMINAL` match starts with: a search for one of them skips ahead at
 # once, where `_TERMINAL`'s own search tries every position (it starts with a group).
-_TERMINAL_START = re.compile("[.!?…‼⁇⁈⁉\r\n\u2028\u2029]")
+_TERMINAL_START = re.compile(f"[{_STOPS}\r\n\u2028\u2029]")
 
 # Emoticons and emoji that can close a sentence, or trail its punctuation.
 _EMOTICON = (
