@@ -77,6 +77,11 @@ def _min_by(value: float, key: int) -> float:  # type: ignore[empty-body]
     """The value at the row with the least key."""
 
 
+@ibis.udf.agg.builtin(name="min_by")  # type: ignore[untyped-decorator]
+def _min_by_date(value: float, key: date) -> float:  # type: ignore[empty-body]
+    """The value at the row with the earliest date."""
+
+
 @ibis.udf.agg.builtin(name="max_by")  # type: ignore[untyped-decorator]
 def _max_by(value: float, key: int) -> float:  # type: ignore[empty-body]
     """The value at the row with the greatest key."""
@@ -454,16 +459,22 @@ def btyd_inputs(
     end_seconds = ibis.literal(_epoch(_truncate_py(obs.end, period)), type="int64")
     lines = purchase_lines(t, obs)
     buys = lines.filter(~lines.is_return)
-    periods = buys.group_by(
-        ["customer_id", _period_start(buys.ts, period).name("period")]
-    ).aggregate(value=buys.value.sum())
-    periods = periods.mutate(seconds=_seconds(periods.period))
+    # Days are grouped as dates (four bytes in DuckDB) and turned into seconds only per
+    # customer, not per purchase period: 1.15 -> 1.0 s on 9.8M rows.
+    start = buys.ts.date() if period == "day" else _period_start(buys.ts, period)
+    periods = buys.group_by(["customer_id", start.name("period")]).aggregate(
+        value=buys.value.sum()
+    )
     agg = periods.group_by("customer_id").aggregate(
         n_periods=periods.count(),
-        first_seconds=periods.seconds.min(),
-        last_seconds=periods.seconds.max(),
+        first_period=periods.period.min(),
+        last_period=periods.period.max(),
         total_value=periods.value.sum(),
-        first_value=_min_by(periods.value, periods.seconds),
+        first_value=(_min_by_date if period == "day" else _min_by)(periods.value, periods.period),
+    )
+    agg = agg.mutate(
+        first_seconds=_seconds(agg.first_period.cast("timestamp")),
+        last_seconds=_seconds(agg.last_period.cast("timestamp")),
     )
     frequency = (agg.n_periods - 1).cast("int64")
     repeat_value = agg.total_value - agg.first_value
