@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from rapport.blas import single_threaded
 from rapport.errors import ConfigError
 from rapport.ingest.ratings import RATING_SCALES
 from rapport.schema import table_exists
@@ -58,7 +59,6 @@ from rapport.understand.relative_weights import (
     bootstrap_weights,
     percentile_interval,
     relative_weights,
-    single_threaded,
 )
 from rapport.understand.result import Built, Columns, empty_frame
 

@@ -25,12 +25,10 @@ __all__ = [
     "bootstrap_weights",
     "percentile_interval",
     "relative_weights",
-    "single_threaded",
 ]
 
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import TypeAlias, cast
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -235,13 +233,3 @@ def percentile_interval(
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(draws, [tail, 100 - tail], axis=0)
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
-
-
-def single_threaded() -> AbstractContextManager[object]:
-    """BLAS limited to one thread: on small p × p matrices more threads only contend
-    (uses threadpoolctl, which comes with scikit-learn; without it, nothing changes)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - without scikit-learn
-        return nullcontext()
-    return cast(AbstractContextManager[object], threadpool_limits(1))

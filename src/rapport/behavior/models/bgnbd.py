@@ -184,18 +184,25 @@ class BetaGeoModel(TransactionModel[BetaGeoData]):
         x, t_x, t_cal = check_customers(frequency, recency, T, for_fit=False)
         return np.asarray(sc.expit(-self._log_odds_dead(x, t_x, t_cal)), dtype=np.float64)
 
-    def _growth(self, t: FloatArray, x: FloatArray, t_cal: FloatArray) -> FloatArray:
-        """Expected purchases in (T, T+t] of a customer known to be active at T."""
+    def _growth(
+        self, t: FloatArray, x: FloatArray, t_cal: FloatArray, distinct: bool = False
+    ) -> FloatArray:
+        """Expected purchases in (T, T+t] of a customer known to be active at T; computed once
+        per distinct (x, z) pair unless the caller says its rows are `distinct` already."""
         _, alpha, a, _ = self._fitted_params()
         z = t / (alpha + t_cal + t)
-        (x_u, z_u), inverse = unique_rows(x.ravel(), z.ravel())
+        inverse: IntArray | None = None
+        if distinct:
+            x_u, z_u = x.ravel(), z.ravel()
+        else:
+            (x_u, z_u), inverse = unique_rows(x.ravel(), z.ravel())
         if abs(a - 1.0) >= _A_NEAR_ONE:
             values = self._growth_at(a, x_u, z_u)
         else:  # a = 1 is a removable singularity of the formula: interpolate across it
             low = self._growth_at(1.0 - _A_NEAR_ONE, x_u, z_u)
             high = self._growth_at(1.0 + _A_NEAR_ONE, x_u, z_u)
             values = low + (a - 1.0 + _A_NEAR_ONE) / (2.0 * _A_NEAR_ONE) * (high - low)
-        return values[inverse].reshape(x.shape)
+        return (values if inverse is None else values[inverse]).reshape(x.shape)
 
     def _growth_at(self, a: float, x: FloatArray, z: FloatArray) -> FloatArray:
         r, _, _, b = self._fitted_params()
@@ -235,7 +242,7 @@ class BetaGeoModel(TransactionModel[BetaGeoData]):
         growth = np.zeros(ux.shape)
         previous = np.zeros(ux.shape)
         for t_i, discount in zip(times, discounts, strict=True):
-            cumulative = self._growth(np.full(ux.shape, t_i), ux, ut)
+            cumulative = self._growth(np.full(ux.shape, t_i), ux, ut, distinct=True)
             growth += discount * (cumulative - previous)
             previous = cumulative
         return np.asarray(growth[inverse] * alive, dtype=np.float64)

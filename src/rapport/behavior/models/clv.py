@@ -24,7 +24,6 @@ from rapport.behavior.models._inputs import (
     FloatArray,
     check_customers,
     check_time_unit,
-    unique_rows,
 )
 from rapport.behavior.models.gammagamma import GammaGammaModel
 from rapport.behavior.models.transaction import TransactionModel
@@ -83,8 +82,8 @@ def customer_lifetime_value(
     steps = max(math.ceil(end / period - 1e-9), 0)
     times = np.minimum(np.arange(1, steps + 1) * period, end)
 
-    shape = x.shape
-    (ux, utx, ut), inverse = unique_rows(x.ravel(), t_x.ravel(), t_cal.ravel())
     discounts = (1.0 + rate) ** -(times / period)
-    per_row = transaction_model._discounted_purchases(times, discounts, ux, utx, ut)
-    return np.asarray(margin_value * spend * per_row[inverse].reshape(shape), dtype=np.float64)
+    per_row = transaction_model._discounted_purchases(
+        times, discounts, x.ravel(), t_x.ravel(), t_cal.ravel()
+    )
+    return np.asarray(margin_value * spend * per_row.reshape(x.shape), dtype=np.float64)

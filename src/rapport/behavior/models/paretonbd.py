@@ -213,8 +213,10 @@ class ParetoNBDModel(TransactionModel[ParetoData]):
         t_x: FloatArray,
         t_cal: FloatArray,
     ) -> FloatArray:
-        # P(alive), the expensive part, once; the rest is closed form per time.
+        # P(alive), the expensive part, once per distinct customer; the rest is closed form
+        # per time.
         r, alpha, s, beta = self._fitted_params()
+        (x, t_x, t_cal), inverse = unique_rows(x, t_x, t_cal)
         alive = self.prob_alive(x, t_x, t_cal)
         total = np.zeros(x.shape)
         previous = np.zeros(x.shape)
@@ -222,7 +224,8 @@ class ParetoNBDModel(TransactionModel[ParetoData]):
             cumulative = (beta + t_cal) * expm1_ratio(s - 1.0, np.log1p(t_i / (beta + t_cal)))
             total += discount * (cumulative - previous)
             previous = cumulative
-        return np.asarray((r + x) / (alpha + t_cal) * total * alive, dtype=np.float64)
+        per_row = (r + x) / (alpha + t_cal) * total * alive
+        return np.asarray(per_row[inverse], dtype=np.float64)
 
     def expected_purchases_unconditional(self, t: npt.ArrayLike) -> FloatArray:
         """E[X(t)]: expected repeat purchases in the first t time units of a new customer."""

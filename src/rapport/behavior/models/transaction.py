@@ -16,6 +16,7 @@ from rapport.behavior.models._inputs import (
     check_customers,
     check_time_unit,
     check_weights,
+    unique_rows,
 )
 from rapport.behavior.models.base import DataT, MaximumLikelihoodModel
 
@@ -67,14 +68,16 @@ class TransactionModel(MaximumLikelihoodModel[DataT]):
         t_cal: FloatArray,
     ) -> FloatArray:
         """Σ_i discounts[i] · (E[Y(times[i])] − E[Y(times[i−1])]) per customer (times[−1] = 0),
-        for customers given as validated 1-D arrays. Models may override it for speed."""
-        total = np.zeros(x.shape)
-        previous = np.zeros(x.shape)
+        for customers given as validated 1-D arrays; computed once per distinct customer.
+        Models may override it for speed."""
+        (ux, utx, ut), inverse = unique_rows(x, t_x, t_cal)
+        total = np.zeros(ux.shape)
+        previous = np.zeros(ux.shape)
         for t_i, discount in zip(times, discounts, strict=True):
-            cumulative = self.expected_purchases(t_i, x, t_x, t_cal)
+            cumulative = self.expected_purchases(t_i, ux, utx, ut)
             total += discount * (cumulative - previous)
             previous = cumulative
-        return total
+        return np.asarray(total[inverse], dtype=np.float64)
 
     @abc.abstractmethod
     def expected_purchases(
