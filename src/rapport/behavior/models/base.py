@@ -18,10 +18,14 @@ __all__ = ["MaximumLikelihoodModel"]
 
 import abc
 import inspect
+import itertools
 import json
 import math
+import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 import numpy as np
@@ -42,10 +46,32 @@ _WARM_START_SAMPLE = 20_000
 _WARM_NEWTON_STEPS = 20
 _WARM_START_TOL = 1e-5  # a rough optimum of the subsample is start enough
 _SEEN_POINTS = 8  # evaluations a fit remembers: the estimate's, past the Hessian's k more
+_PART_ROWS = 200_000  # distinct rows per part when a fit evaluates parts side by side
 
 _REGISTRY: dict[str, type[MaximumLikelihoodModel[Any]]] = {}
 
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
+Part = tuple[DataT, FloatArray]  # prepared distinct rows and their counts
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads that evaluate the parts of a large fit (made on first use)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(_cpus(), thread_name_prefix="rapport-fit")
+        return _POOL
 
 
 class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
@@ -181,29 +207,31 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
             np.bincount(inverse, weights=weights[keep], minlength=distinct[0].shape[0]),
             dtype=np.float64,
         )
-        data = self._prepare(distinct, counts)
+        parts = self._parts(distinct, counts)
         total = float(counts.sum())
         seen: dict[bytes, tuple[float, FloatArray]] = {}
-        objective = self._objective(data, counts, total, seen)
-        starts = self._starting_points(data, counts)
+        objective = self._objective(parts, total, seen)
         found = None
-        if counts.size > _WARM_START_ROWS:
-            warm = self._warm_start(distinct, counts)
+        warm = self._warm_start(distinct, counts) if counts.size > _WARM_START_ROWS else None
+        if warm is not None:
+            # From the subsample's optimum, Newton steps with the subsample's Hessian (one
+            # evaluation each) converge in a few steps.
+            theta, hessian, gradient, steps = _polish(
+                objective, warm[0], 1e-3 * float(self.tol), _WARM_NEWTON_STEPS, warm[1]
+            )
+            if self._stationary(theta, gradient):
+                found = (theta, hessian, steps)
+        if found is None:
+            whole = parts[0][0] if len(parts) == 1 else self._prepare(distinct, counts)
+            starts = self._starting_points(whole, counts)
             if warm is not None:
-                # From the subsample's optimum, Newton steps with the subsample's Hessian
-                # (one evaluation each) converge in a few steps.
-                theta, hessian, gradient, steps = _polish(
-                    objective, warm[0], 1e-3 * float(self.tol), _WARM_NEWTON_STEPS, warm[1]
-                )
-                if self._stationary(theta, gradient):
-                    found = (theta, hessian, steps)
                 starts.insert(0, warm[0])
-        theta, hessian, n_iter = found if found is not None else self._optimise(objective, starts)
+            found = self._optimise(objective, starts)
+        theta, hessian, n_iter = found
         params = np.exp(theta)
         self.params_ = {name: float(v) for name, v in zip(self.param_names, params, strict=True)}
         known = seen.get(np.asarray(theta, dtype=np.float64).tobytes())
-        with np.errstate(all="ignore"):
-            value, grad = known or self._weighted_log_likelihood(params, data, counts)
+        value, grad = known or self._weighted_sum(params, parts)
         self.log_likelihood_ = value
         # Gradient of the total penalised negative log-likelihood in θ (≈ 0 at the optimum).
         gradient = -grad * params + 2.0 * float(self.penalizer) * total * theta
@@ -212,6 +240,33 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         self.converged_ = True
         self.n_iter_ = n_iter
         return self
+
+    def _parts(self, distinct: list[FloatArray], counts: FloatArray) -> list[Part[DataT]]:
+        """The distinct rows prepared in consecutive parts of at least `_PART_ROWS` rows, one
+        per CPU at most, which `_weighted_sum` evaluates side by side."""
+        n_parts = max(1, min(_cpus(), counts.size // _PART_ROWS))
+        bounds = np.linspace(0, counts.size, n_parts + 1).astype(np.intp)
+        return [
+            (self._prepare([column[lo:hi] for column in distinct], counts[lo:hi]), counts[lo:hi])
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+
+    def _weighted_sum(
+        self, params: FloatArray, parts: list[Part[DataT]]
+    ) -> tuple[float, FloatArray]:
+        """`_weighted_log_likelihood` summed over the parts, each on a thread of its own when
+        there are several (NumPy and SciPy release the GIL in their loops)."""
+
+        def one(part: Part[DataT]) -> tuple[float, FloatArray]:
+            with np.errstate(all="ignore"):  # error states are per thread
+                return self._weighted_log_likelihood(params, part[0], part[1])
+
+        if len(parts) == 1:
+            return one(parts[0])
+        results = list(_pool().map(one, parts))
+        value = math.fsum(result[0] for result in results)
+        grad = np.sum([result[1] for result in results], axis=0)
+        return value, np.asarray(grad, dtype=np.float64)
 
     def _starting_points(self, data: DataT, counts: FloatArray) -> list[FloatArray]:
         """Log-parameter starting points: the model's own, all ones, then random variations."""
@@ -235,7 +290,7 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         chosen = rng.random(counts.size) < chance
         sample_counts = counts[chosen] / chance[chosen]
         sample = self._prepare([column[chosen] for column in distinct], sample_counts)
-        objective = self._objective(sample, sample_counts, float(sample_counts.sum()))
+        objective = self._objective([(sample, sample_counts)], float(sample_counts.sum()))
         try:
             starts = self._starting_points(sample, sample_counts)
             theta, hessian, _ = self._optimise(objective, starts, tol=_WARM_START_TOL)
@@ -245,8 +300,7 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
 
     def _objective(
         self,
-        data: DataT,
-        counts: FloatArray,
+        parts: list[Part[DataT]],
         total: float,
         seen: dict[bytes, tuple[float, FloatArray]] | None = None,
     ) -> Objective:
@@ -258,8 +312,7 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
 
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
             params = np.exp(theta)
-            with np.errstate(all="ignore"):
-                value, grad = self._weighted_log_likelihood(params, data, counts)
+            value, grad = self._weighted_sum(params, parts)
             if seen is not None:
                 if len(seen) >= _SEEN_POINTS:
                     del seen[next(iter(seen))]
