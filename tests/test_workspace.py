@@ -139,3 +139,35 @@ def test_the_store_keeps_to_its_memory_limit(tmp_path: Path,
         rapport.open(path)
     monkeypatch.delenv("RAPPORT_STORE_MEMORY_LIMIT")
     rapport.open(path).close()  # the failed open left the store closed and usable
+
+
+def test_the_store_and_engines_use_the_threads_setting(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from rapport.engines import get_engine
+    from rapport.store import duckdb_threads
+    from rapport.threads import cpus
+
+    def threads_of(con: duckdb.DuckDBPyConnection) -> int:
+        return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+    expected = 3 if cpus() == 2 else cpus()  # auto: a third thread on two CPUs
+    assert duckdb_threads() == expected
+    path = tmp_path / "threads.duckdb"
+    with rapport.open(path) as ws:
+        assert threads_of(ws._con) == expected
+    engine = get_engine("duckdb")
+    assert threads_of(engine.connection) == expected
+    engine.close()
+    monkeypatch.setenv("RAPPORT_STORE_THREADS", "1")
+    with rapport.open(path) as ws:
+        assert threads_of(ws._con) == 1
+        assert threads_of(ws.view()._con) == 1  # one setting for the whole open store
+    mine = duckdb.connect()  # a caller's connection is used as it is
+    mine.execute("SET threads = 2")
+    assert threads_of(get_engine("duckdb", mine).connection) == 2
+    for bad in ("none", "0", "-2"):
+        monkeypatch.setenv("RAPPORT_STORE_THREADS", bad)
+        with pytest.raises(ConfigError, match=r"store\.threads must be auto or a whole number"):
+            rapport.open(path)
+    monkeypatch.delenv("RAPPORT_STORE_THREADS")
+    rapport.open(path).close()  # the failed opens left the store closed and usable

@@ -33,6 +33,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("store.memory_limit", "50%",
                 "most memory the store's queries may hold before they spill to disk "
                 "(a share of RAM such as 50%, or a size such as 8GB)"),
+        Setting("store.threads", "auto",
+                "threads of DuckDB's queries: auto (one per CPU, three on two CPUs, where "
+                "the large groupings measured faster) or a whole number"),
         Setting("ingest.id_space", "default",
                 "id space of customer ids: files of one business share customer numbers"),
         Setting("ingest.on_error", "fail",

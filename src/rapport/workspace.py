@@ -20,7 +20,7 @@ from rapport.ingest.expressions import parse_map_options
 from rapport.ingest.loader import Progress
 from rapport.lookups import build_lookups
 from rapport.schema import RAW_TABLES, SCHEMA_VERSION, TABLES, migrate, table_exists
-from rapport.store import Helpers
+from rapport.store import Helpers, duckdb_threads
 from rapport.understanding import UnderstandingMethods
 
 
@@ -78,8 +78,14 @@ class Workspace(UnderstandingMethods, AccessMethods):
         con.execute("SET enable_progress_bar = false")
 
     def _limit_memory(self) -> None:
-        """Apply `store.memory_limit` (for the whole open store, views included): DuckDB
-        would take 80% of RAM, and the analysis needs room for its own work beside it."""
+        """Apply `store.threads` and `store.memory_limit` (for the whole open store, views
+        included): DuckDB would take 80% of RAM, and the analysis needs room for its own work
+        beside it."""
+        try:
+            self._con.execute(f"SET threads = {duckdb_threads()}")
+        except ConfigError:
+            self._con.close()
+            raise
         limit = str(settings.get("store.memory_limit")).strip()
         if not limit:
             return

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from rapport.engines.base import Engine
 from rapport.errors import ConfigError
+from rapport.store import duckdb_threads
 
 
 class DuckDBEngine(Engine):
@@ -28,6 +29,8 @@ class DuckDBEngine(Engine):
 
     def __init__(self, source: Any = None, *, read_only: bool = False) -> None:
         self._owned = False
+        # Connections the engine opens use `store.threads`, read before opening anything.
+        threads = duckdb_threads() if source is None or isinstance(source, (str, Path)) else 0
         if source is None:
             con = duckdb.connect()
             self._owned = True
@@ -46,6 +49,8 @@ class DuckDBEngine(Engine):
                 f"DuckDBEngine needs a DuckDB connection, a Workspace or a path, "
                 f"not a {type(source).__name__}."
             )
+        if threads:
+            con.execute(f"SET threads = {threads}")
         self.connection = con
         # Ibis turns off DuckDB's lookup of Python variables by name on the connection it
         # is handed; put the caller's setting back so the connection behaves as before.

@@ -51,10 +51,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from rapport.blas import single_threaded
 from rapport.errors import ConfigError
 from rapport.ingest.ratings import RATING_SCALES
 from rapport.schema import table_exists
+from rapport.threads import single_threaded
 from rapport.understand.relative_weights import (
     bootstrap_weights,
     percentile_interval,

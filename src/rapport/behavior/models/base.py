@@ -21,7 +21,6 @@ import inspect
 import itertools
 import json
 import math
-import os
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -32,8 +31,8 @@ import numpy as np
 from scipy import optimize
 
 from rapport.behavior.models._inputs import FloatArray, unique_rows
-from rapport.blas import single_threaded
 from rapport.errors import ConfigError, ConvergenceError, InputError, NotFittedError
+from rapport.threads import cpus, single_threaded
 
 DataT = TypeVar("DataT")
 
@@ -57,20 +56,12 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 
 
-def _cpus() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def _pool() -> ThreadPoolExecutor:
     """The threads that evaluate the parts of a large fit (made on first use)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(_cpus(), thread_name_prefix="rapport-fit")
+            _POOL = ThreadPoolExecutor(cpus(), thread_name_prefix="rapport-fit")
         return _POOL
 
 
@@ -244,7 +235,7 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
     def _parts(self, distinct: list[FloatArray], counts: FloatArray) -> list[Part[DataT]]:
         """The distinct rows prepared in consecutive parts of at least `_PART_ROWS` rows, one
         per CPU at most, which `_weighted_sum` evaluates side by side."""
-        n_parts = max(1, min(_cpus(), counts.size // _PART_ROWS))
+        n_parts = max(1, min(cpus(), counts.size // _PART_ROWS))
         bounds = np.linspace(0, counts.size, n_parts + 1).astype(np.intp)
         return [
             (self._prepare([column[lo:hi] for column in distinct], counts[lo:hi]), counts[lo:hi])
