@@ -163,3 +163,32 @@ def test_gamma_gamma_fits_its_rows_as_they_are_and_weights_count_as_copies() -> 
     assert weighted.params_ == pytest.approx(repeated.params_, rel=1e-7)
     assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
     assert weighted.n_customers_ == repeated.n_customers_ == int(weights.sum())
+
+
+def test_fits_in_parts_side_by_side_match_one_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Many distinct rows are evaluated in parts on threads; the parts' sums must add up to the
+    # whole and the estimate must not depend on the threads' timing.
+    from rapport.behavior.models import base
+
+    rng = np.random.default_rng(21)
+    t_cal = rng.uniform(20.0, 80.0, 20_000)
+    x, t_x = simulate_bgnbd(0.8, 6.0, 1.5, 12.0, t_cal, rng)
+    whole = BetaGeoModel().fit(x, t_x, t_cal)
+    distinct, inverse = inputs.unique_rows(x, t_x, t_cal)
+    counts = np.bincount(inverse).astype(float)
+    params = np.array([0.8, 6.0, 1.5, 12.0])
+    one = whole._weighted_sum(params, whole._parts(distinct, counts))
+
+    monkeypatch.setattr(base, "_PART_ROWS", 1_000)
+    monkeypatch.setattr(base, "cpus", lambda: 4)
+    parts = whole._parts(distinct, counts)
+    assert len(parts) == 4 and sum(part[1].size for part in parts) == counts.size
+    value, gradient = whole._weighted_sum(params, parts)
+    assert value == pytest.approx(one[0], rel=1e-13)
+    np.testing.assert_allclose(gradient, one[1], rtol=1e-11)
+    first = BetaGeoModel().fit(x, t_x, t_cal)
+    again = BetaGeoModel().fit(x, t_x, t_cal)
+    assert first.params_ == again.params_  # the same every time, to the last bit
+    assert first.log_likelihood_ == again.log_likelihood_
+    assert first.params_ == pytest.approx(whole.params_, rel=1e-8)
+    assert first.log_likelihood_ == pytest.approx(whole.log_likelihood_, rel=1e-12)
