@@ -15,7 +15,7 @@ def single_threaded() -> AbstractContextManager[object]:
 
     On small matrices and on vector products of up to a few million rows, more BLAS threads
     only contend: a BTYD fit on two cores spends more time in OpenBLAS threads waiting for
-    work than in its products (the Gamma-Gamma fit on 600,000 customers took 0.21 s, 0.11 s on
+    work than in its products (the Gamma-Gamma fit on 954,509 customers took 0.21 s, 0.11 s on
     one thread). Uses threadpoolctl, which comes with scikit-learn; without it, nothing
     changes.
     """

@@ -76,9 +76,10 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
-    # Whether a fit first merges identical rows into one with their summed weight. A model
-    # whose rows are nearly always distinct (a mean spend is a continuous value) saves the
-    # hashing: on 600,000 repeat customers it cost 0.06 s and merged 0.7% of the rows.
+    # Whether a fit first merges identical rows into one with their summed weight. It pays
+    # where an evaluation costs more than hashing a row (BG/NBD, Pareto/NBD); Gamma-Gamma's
+    # evaluation is cheaper: merging 954,509 repeat customers into 596,029 rows cost 0.06 s
+    # and saved under 0.01 s of evaluations (the fit 0.115 -> 0.085 s without it).
     _merge_rows: ClassVar[bool] = True
 
     params_: dict[str, float]
@@ -189,8 +190,8 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
         """Fit on rows given as columns, each row standing for `weights` customers."""
         self._check_settings()
         # The fit's products are vectors of at most a few million rows: BLAS threads would
-        # only contend with each other and with the rest of the fit (0.72 -> 0.45 s for the
-        # BG/NBD and Gamma-Gamma fits on 1,000,000 customers on two cores).
+        # only contend with each other and with the rest of the fit (0.72 -> 0.45-0.49 s for
+        # the BG/NBD and Gamma-Gamma fits on 1,000,000 customers on two cores).
         with single_threaded():
             return self._fit_distinct(columns, weights)
 
