@@ -82,6 +82,11 @@ def _min_by_date(value: float, key: date) -> float:  # type: ignore[empty-body]
     """The value at the row with the earliest date."""
 
 
+@ibis.udf.agg.builtin(name="min_by")  # type: ignore[untyped-decorator]
+def _min_by_time(value: float, key: datetime) -> float:  # type: ignore[empty-body]
+    """The value at the row with the earliest timestamp."""
+
+
 @ibis.udf.agg.builtin(name="max_by")  # type: ignore[untyped-decorator]
 def _max_by(value: float, key: int) -> float:  # type: ignore[empty-body]
     """The value at the row with the greatest key."""
@@ -459,9 +464,12 @@ def btyd_inputs(
     end_seconds = ibis.literal(_epoch(_truncate_py(obs.end, period)), type="int64")
     lines = purchase_lines(t, obs)
     buys = lines.filter(~lines.is_return)
-    # Days are grouped as dates (four bytes in DuckDB) and turned into seconds only per
-    # customer, not per purchase period: 1.15 -> 1.0 s on 9.8M rows.
-    start = buys.ts.date() if period == "day" else _period_start(buys.ts, period)
+    # Days are grouped as dates (four bytes in DuckDB), and periods turned into seconds only
+    # per customer, not per purchase period: 1.16-1.23 -> 1.07-1.11 s on 9.8M rows.
+    if period == "day":
+        start, first_by = buys.ts.date(), _min_by_date
+    else:
+        start, first_by = _period_start(buys.ts, period), _min_by_time
     periods = buys.group_by(["customer_id", start.name("period")]).aggregate(
         value=buys.value.sum()
     )
@@ -470,7 +478,7 @@ def btyd_inputs(
         first_period=periods.period.min(),
         last_period=periods.period.max(),
         total_value=periods.value.sum(),
-        first_value=(_min_by_date if period == "day" else _min_by)(periods.value, periods.period),
+        first_value=first_by(periods.value, periods.period),
     )
     agg = agg.mutate(
         first_seconds=_seconds(agg.first_period.cast("timestamp")),

@@ -16,7 +16,7 @@ import pytest
 import rapport
 from conftest import DATASETS
 from rapport.behavior.cohorts import cohort_retention
-from rapport.behavior.summaries import SUMMARY_COLUMNS, customer_summary
+from rapport.behavior.summaries import SUMMARY_COLUMNS, btyd_inputs, customer_summary
 from rapport.engines import DuckDBEngine, Engine
 
 # `make test` installs pyspark (the dev extra); Spark needs Java 17 on the machine
@@ -89,8 +89,17 @@ def test_spark_gives_the_same_results_as_duckdb(spark: Engine, tmp_path: Path) -
             duck = DuckDBEngine(ws)
             expected = duck.execute(customer_summary(duck, time_unit="weeks", **options))
             cohorts = duck.execute(cohort_retention(duck, options["observation_end"]))
+            lean = {  # the BTYD inputs alone, with periods of a day (dates) and of a week
+                period: duck.execute(btyd_inputs(duck, time_unit="weeks", period=period, **options))
+                for period in ("day", "week")
+            }
             parquet = _export(ws, tmp_path / f"{label}.parquet")
         table = spark.from_parquet(parquet)
+        for period, inputs in lean.items():
+            got_inputs = spark.execute(
+                btyd_inputs(table, time_unit="weeks", period=period, **options)
+            )
+            _same(inputs, got_inputs, ["customer_id"])
         got = spark.execute(customer_summary(table, time_unit="weeks", **options))
         assert got.column_names == [name for name, _, _ in SUMMARY_COLUMNS]
         _same(expected, got, ["customer_id"])
