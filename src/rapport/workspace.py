@@ -62,7 +62,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
         self._helpers = Helpers(self._con, self._setup)  # shared with the views
         self._active_seen = {}  # shared with the views (see AccessMethods.active)
         self._setup(self._con)
-        self._limit_memory()
+        self._apply_store_settings()
         self.read_only = read_only
         if not read_only:
             self.schema_version_found = migrate(self._con, str(self.path))
@@ -77,7 +77,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET enable_progress_bar = false")
 
-    def _limit_memory(self) -> None:
+    def _apply_store_settings(self) -> None:
         """Apply `store.threads` and `store.memory_limit` (for the whole open store, views
         included): DuckDB would take 80% of RAM, and the analysis needs room for its own work
         beside it."""
