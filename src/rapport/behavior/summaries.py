@@ -131,7 +131,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("mean_order_value", "float64", "mean value per purchase occasion (before returns)"),
     ("rfm_recency_score", "int64", "quintile of days since last purchase, 5 = most recent"),
     ("rfm_frequency_score", "int64", "quintile of n_orders, 5 = most"),
-    ("rfm_monetary_score", "int64", "quintile of total_spend, 5 = most"),
+    ("rfm_monetary_score", "int64", "quintile of total_spend (to a millionth), 5 = most"),
     ("rfm_segment", "string", "named segment from the R and F scores (see behavior.rfm)"),
 )
 """The columns of `customer_summary`, in order: (name, Ibis type, meaning)."""

@@ -10,6 +10,7 @@ import pyarrow as pa
 import rapport
 from conftest import DATASETS
 from rapport.behavior.rfm import (
+    MONEY_DECIMALS,
     RFM_SEGMENTS,
     SEGMENT_NAMES,
     quintile_scores,
@@ -63,6 +64,25 @@ def test_ties_get_one_score_the_lower_place() -> None:
     same = rfm_scores(table).to_pyarrow().to_pandas()
     assert set(same["rfm_recency_score"]) == {1}
     assert set(same["rfm_monetary_score"]) == {1}
+
+
+def test_spend_sums_that_differ_only_by_rounding_tie() -> None:
+    # 0.1 + 0.2 is 0.30000000000000004: the same spend, added in another order. Engines add
+    # in their own orders (DuckDB in parallel, Spark per partition), so exact comparison
+    # would rank these two customers apart and could move one across a quintile's edge.
+    spend = [0.1 + 0.2, 0.3, 0.3, 1.0, 2.0]
+    assert spend[0] != spend[1]
+    table = _table([1.0, 2.0, 3.0, 4.0, 5.0], [1, 2, 3, 4, 5], spend)
+    scored = rfm_scores(table).to_pyarrow().to_pandas().set_index("customer_id").sort_index()
+    assert scored["rfm_monetary_score"].to_list() == [1, 1, 1, 4, 5]
+    assert scored["total_spend"].to_list() == spend  # the spend itself is kept as it was
+    # ranked exactly, the first customer is "better" than the other two
+    exact = quintile_scores(table, "total_spend", "m").to_pyarrow().to_pandas()
+    assert exact.set_index("customer_id").sort_index()["m"].to_list() == [3, 1, 1, 4, 5]
+    # a real difference, a cent, still counts
+    cent = _table([1.0] * 3, [1] * 3, [10.00, 10.01, 10.02])
+    cents = quintile_scores(cent, "total_spend", "m", decimals=MONEY_DECIMALS)
+    assert sorted(cents.to_pyarrow().to_pandas()["m"]) == [1, 2, 4]
 
 
 def test_segment_rule_table() -> None:
