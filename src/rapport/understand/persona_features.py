@@ -56,11 +56,15 @@ _CHANNELS = (
     "FROM tx WHERE channel IS NOT NULL GROUP BY ALL"
 )
 
+# Order values are sums that DuckDB adds in parallel, in no fixed order: ranked to a millionth
+# (as RFM ranks spend, see behavior.rfm), equal spends tie and fall to the customer id instead
+# of to rounding noise, so a customer at a band's edge gets the same band on every run.
 _BANDS = (
     _TX + ", per AS (SELECT customer_id, sum(amount) / count(DISTINCT order_key) AS aov, "
     "count(DISTINCT order_key) / (date_diff('day', min(ts), (SELECT max(ts) FROM tx)) / 7.0 "
     "+ 1.0) AS rate FROM tx GROUP BY customer_id) "
-    "SELECT customer_id, 'spend band ' || ntile(?) OVER (ORDER BY aov, customer_id) AS spend, "
+    "SELECT customer_id, 'spend band ' || ntile(?) OVER (ORDER BY round(aov, 6), customer_id) "
+    "AS spend, "
     "'rate band ' || ntile(?) OVER (ORDER BY rate, customer_id) AS rate FROM per"
 )
 
