@@ -27,7 +27,8 @@ from __future__ import annotations
 
 __all__ = [
     "MONEY_DECIMALS",
-    "RFM_SEGMENTS",     "SEGMENT_NAMES",
+    "RFM_SEGMENTS",
+    "SEGMENT_NAMES",
     "quintile_scores",
     "rfm_scores",
     "segment_of",
