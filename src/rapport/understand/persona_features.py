@@ -35,6 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from rapport.behavior.rfm import MONEY_DECIMALS
 from rapport.schema import table_exists
 
 _TX = (
@@ -63,8 +64,8 @@ _BANDS = (
     _TX + ", per AS (SELECT customer_id, sum(amount) / count(DISTINCT order_key) AS aov, "
     "count(DISTINCT order_key) / (date_diff('day', min(ts), (SELECT max(ts) FROM tx)) / 7.0 "
     "+ 1.0) AS rate FROM tx GROUP BY customer_id) "
-    "SELECT customer_id, 'spend band ' || ntile(?) OVER (ORDER BY round(aov, 6), customer_id) "
-    "AS spend, "
+    "SELECT customer_id, 'spend band ' || ntile(?) OVER "
+    f"(ORDER BY round(aov, {MONEY_DECIMALS}), customer_id) AS spend, "
     "'rate band ' || ntile(?) OVER (ORDER BY rate, customer_id) AS rate FROM per"
 )
 

@@ -190,12 +190,12 @@ class MaximumLikelihoodModel(abc.ABC, Generic[DataT]):
     def _fit_rows(self, columns: Sequence[FloatArray], weights: FloatArray) -> Self:
         """Fit on rows given as columns, each row standing for `weights` customers."""
         self._check_settings()
-        # The fit's products are vectors of at most a few million rows: BLAS threads would
-        # only contend with each other and with the rest of the fit (0.72 -> 0.45-0.49 s for
-        # the BG/NBD and Gamma-Gamma fits on 1,000,000 customers on two cores).
         # Freed temporaries kept for reuse, not faulted in afresh: the first BG/NBD fit on
         # 1,000,000 customers in a process 0.36-0.45 -> 0.27 s (see rapport.memory).
         retain_freed_memory()
+        # The fit's products are vectors of at most a few million rows: BLAS threads would
+        # only contend with each other and with the rest of the fit (0.72 -> 0.45-0.49 s for
+        # the BG/NBD and Gamma-Gamma fits on 1,000,000 customers on two cores).
         with single_threaded():
             return self._fit_distinct(columns, weights)
 
