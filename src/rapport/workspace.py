@@ -470,16 +470,22 @@ class Workspace(UnderstandingMethods, AccessMethods):
         from rapport.behavior.analysis import behavior_frame
         from rapport.behavior.ladder import ladder_flows
 
-        before, _, _ = behavior_frame(self._con, observation_end=start)
-        after, _, _ = behavior_frame(self._con, observation_end=end)
+        before, first, _ = behavior_frame(self._con, observation_end=start)
+        after, second, _ = behavior_frame(self._con, observation_end=end)
         moves = ladder_flows(before, after)
         matrix = (moves.groupby(["stage_before", "stage_after"]).size()
                   .rename("customers").reset_index())
+        dates: dict[str, list[str]] = {}  # each note once, with the dates it applies to
+        for run in (first, second):
+            for note in run.notes:
+                dates.setdefault(note, []).append(f"{run.observation_end:%Y-%m-%d}")
+        notes = [f"on {' and '.join(days)}: {note}" for note, days in dates.items()]
         return {
             "from": str(start), "to": str(end),
             "moves": {str(k): int(v) for k, v in moves["move"].value_counts().items()},
             "flows": matrix.to_dict("records"),
             "customers": moves.to_dict("records"),
+            "notes": notes,
         }
 
     # --- the inner life (voice stage) ---------------------------------------------------

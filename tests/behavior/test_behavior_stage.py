@@ -4,6 +4,7 @@ planted truth recovered, the loyalty ladder's rules, flows, and the customer lis
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 import rapport
-from conftest import DATASETS, count
+from conftest import DATASETS, count, write
 from rapport.behavior.ladder import LADDER, LadderSettings, assign_stages, ladder_flows
 from rapport.behavior.models import GammaGammaModel
 from rapport.errors import ConfigError, NotAnalyzedError
@@ -258,3 +259,37 @@ def test_cohorts_after_analyze(demo: Any) -> None:
     first_buyers = count(ws, "SELECT count(*) FROM customer_behavior WHERE "
                              "first_purchase IS NOT NULL")
     assert sum(sizes.values()) == first_buyers
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_model_warnings_become_notes_and_unknown_errors_are_null(ws: rapport.Workspace,
+                                                                  tmp_path: Path) -> None:
+    # on 2025-04-02 nobody has bought twice: BG/NBD cannot pin down its dropout parameters,
+    # so its Hessian is not positive definite and the standard errors are unknown
+    path = write(tmp_path / "tx.csv", "customer_id,ts,amount\nh1,2025-01-02,10\n"
+                 "h2,2025-02-03,20\nh3,2025-03-04,30\nh4,2025-04-05,40\nh1,2025-06-01,15\n")
+    ws.ingest(path, "transactions")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = ws.analyze(as_of="2025-04-02", voice=False, understand=False)
+    assert not [w for w in caught if "positive definite" in str(w.message)]
+    behavior = result["behavior"]
+    assert any(note.startswith("BG/NBD: the Hessian at the estimate is not positive definite")
+               for note in behavior["notes"]), behavior["notes"]
+    assert "no repeat customers with spend: spend is the mean order value, not a Gamma-Gamma " \
+           "fit." in behavior["notes"]
+    unknown = dict.fromkeys(["r", "alpha", "a", "b"])
+    assert behavior["models"]["bgnbd"]["standard_errors"] == unknown
+    _strict_json(json.dumps(behavior["models"], default=str))
+    stored = ws.sql("SELECT models, notes FROM behavior_models").to_pylist()
+    assert _strict_json(stored[0]["models"])["bgnbd"]["standard_errors"]["r"] is None
+    assert _strict_json(stored[0]["notes"]) == behavior["notes"]
+    # the flows between two dates carry the notes of each date's models
+    flows = ws.flows("2025-04-02", "2025-07-01")
+    assert any(note.startswith("on 2025-04-02: BG/NBD: the Hessian") for note in flows["notes"])

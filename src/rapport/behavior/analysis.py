@@ -19,8 +19,12 @@ __all__ = [
 ]
 
 import json
+import math
+import re
 import tempfile
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +60,7 @@ from rapport.errors import ConfigError, ConvergenceError, NotAnalyzedError
 from rapport.schema import sections_markdown
 
 Progress = Callable[[str], None]
+_MODEL_PREFIX = re.compile(r"^\w+Model: ")
 
 BEHAVIOR_EXTRA_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("p_alive", "float64", "probability the customer is still active (BG/NBD); empty for "
@@ -225,9 +230,11 @@ def _fit_and_predict(
     out = pd.DataFrame(index=summary.index)
     bg = BetaGeoModel(time_unit=unit)
     try:
-        bg.fit(x, t_x, t_cal)
+        with _noting("BG/NBD", notes):
+            bg.fit(x, t_x, t_cal)
     except ConvergenceError:
-        bg = BetaGeoModel(time_unit=unit, penalizer=0.001).fit(x, t_x, t_cal)
+        with _noting("BG/NBD", notes):
+            bg = BetaGeoModel(time_unit=unit, penalizer=0.001).fit(x, t_x, t_cal)
         notes.append("BG/NBD needed a small penalty (0.001) to converge.")
     models["bgnbd"] = _model_record(bg)
     # BG/NBD lets customers leave only after a repeat purchase: for a one-time buyer it says
@@ -239,7 +246,8 @@ def _fit_and_predict(
     repeat = (x > 0) & (m > 0)
     free = int(((x > 0) & (m <= 0)).sum())
     if repeat.sum() >= 20:
-        gg = GammaGammaModel().fit(x[repeat], m[repeat])
+        with _noting("Gamma-Gamma", notes):
+            gg = GammaGammaModel().fit(x[repeat], m[repeat])
         models["gamma_gamma"] = _model_record(gg)
         # Gamma-Gamma needs a positive mean: repeat purchases worth nothing (free items,
         # returns netting out) count as a cent each, which pulls the expectation toward 0
@@ -257,15 +265,38 @@ def _fit_and_predict(
         mean = float(summary["mean_order_value"].mean())
         out["expected_spend"] = mean
         out["clv"] = out["expected_purchases"] * mean
-        notes.append(f"only {int(repeat.sum())} repeat customers: spend is the mean order value, "
-                     f"not a Gamma-Gamma fit.")
+        n = int(repeat.sum())
+        few = "no repeat customers" if n == 0 else (
+            "only 1 repeat customer" if n == 1 else f"only {n} repeat customers")
+        notes.append(f"{few} with spend: spend is the mean order value, not a Gamma-Gamma fit.")
     return models, out
+
+
+@contextmanager
+def _noting(label: str, notes: list[str]) -> Iterator[None]:
+    """A model's warnings (say, standard errors that cannot be computed) as the run's notes,
+    where the CLI, the API and `behavior_models` show them, not as stray lines on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, RuntimeWarning):
+            # "BetaGeoModel: the Hessian …" reads "BG/NBD: the Hessian …"
+            note = f"{label}: {_MODEL_PREFIX.sub('', str(warning.message))}"
+            if note not in notes:
+                notes.append(note)
+        else:  # not the model's to say: passed on as it came
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
 
 
 def _model_record(model: Any) -> dict[str, Any]:
     record: dict[str, Any] = json.loads(model.to_json())
     record["log_likelihood"] = float(model.log_likelihood_)
-    record["standard_errors"] = {k: float(v) for k, v in model.standard_errors_.items()}
+    # None, not NaN, where a standard error is unknown: NaN is not JSON (`analyze --json`,
+    # the API and the `behavior_models` record would not parse in a strict reader).
+    record["standard_errors"] = {k: (float(v) if math.isfinite(v) else None)
+                                 for k, v in model.standard_errors_.items()}
     return record
 
 

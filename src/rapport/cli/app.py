@@ -448,6 +448,8 @@ def flows(
     out.print(_table([{"move": k, "customers": v} for k, v in data["moves"].items()],
                      f"ladder moves {data['from']} → {data['to']}"))
     out.print(_table(data["flows"], "from stage → to stage"))
+    for note in data["notes"]:
+        out.print(f"[yellow]note:[/] {note}")
 
 
 @app.command()

@@ -51,11 +51,13 @@ def build_flows(con: duckdb.DuckDBPyConnection, *, days: int = 90) -> Built:
     before = pd.DataFrame({"customer_id": pd.Series(dtype="string"),
                            "stage": pd.Series(dtype="string"),
                            "status": pd.Series(dtype="string")})
-    notes = []
+    notes: list[str] = []
     if first and first[0][0] is not None and pd.Timestamp(first[0][0]) < start:
         try:
             # only the stages are read: no habits (half the summary's time at scale)
-            before, _, _ = behavior_frame(con, observation_end=start.date(), habits=False)
+            before, earlier, _ = behavior_frame(con, observation_end=start.date(), habits=False)
+            notes.extend(f"stages on {start.date()}: {note}" for note in earlier.notes
+                         if not note.startswith("customer for life:"))
         except (RapportError, ValueError) as exc:  # too little history to fit the models then
             notes.append(f"stages on {start.date()} could not be computed ({exc}); every "
                          f"customer counts as new.")
