@@ -469,17 +469,31 @@ class Workspace(UnderstandingMethods, AccessMethods):
         """How customers moved on the loyalty ladder between two dates."""
         from rapport.behavior.analysis import behavior_frame
         from rapport.behavior.ladder import ladder_flows
+        from rapport.behavior.summaries import observation_end_of
 
-        before, first, _ = behavior_frame(self._con, observation_end=start)
-        after, second, _ = behavior_frame(self._con, observation_end=end)
+        try:
+            span = [observation_end_of(start), observation_end_of(end)]
+        except ConfigError as exc:
+            raise ConfigError(f"ladder flows between two dates: {exc}") from None
+        if span[0].end >= span[1].end:
+            raise ConfigError(f"ladder flows: the first date ({start}) must come before the "
+                              f"second ({end}); swap them or pick an earlier first date.")
+        after, second, _ = behavior_frame(self._con, observation_end=span[1])
+        runs, empty = [second], list[str]()
+        try:
+            before, first, _ = behavior_frame(self._con, observation_end=span[0])
+            runs.insert(0, first)
+        except NotAnalyzedError:  # no purchases yet on `start`: every buyer since is new
+            before = after.iloc[:0]
+            empty = [f"no purchases up to {start}: every customer who bought by {end} is new."]
         moves = ladder_flows(before, after)
         matrix = (moves.groupby(["stage_before", "stage_after"]).size()
                   .rename("customers").reset_index())
         dates: dict[str, list[str]] = {}  # each note once, with the dates it applies to
-        for run in (first, second):
+        for run in runs:
             for note in run.notes:
                 dates.setdefault(note, []).append(f"{run.observation_end:%Y-%m-%d}")
-        notes = [f"on {' and '.join(days)}: {note}" for note, days in dates.items()]
+        notes = empty + [f"on {' and '.join(days)}: {note}" for note, days in dates.items()]
         return {
             "from": str(start), "to": str(end),
             "moves": {str(k): int(v) for k, v in moves["move"].value_counts().items()},

@@ -293,3 +293,28 @@ def test_model_warnings_become_notes_and_unknown_errors_are_null(ws: rapport.Wor
     # the flows between two dates carry the notes of each date's models
     flows = ws.flows("2025-04-02", "2025-07-01")
     assert any(note.startswith("on 2025-04-02: BG/NBD: the Hessian") for note in flows["notes"])
+
+
+def test_no_purchases_to_model_says_why_and_flows_from_before_the_first(
+        ws: rapport.Workspace, tmp_path: Path) -> None:
+    returns = write(tmp_path / "returns.csv",
+                    "customer_id,ts,amount\na,2025-01-02,-10\nb,2025-01-03,-5\n")
+    with rapport.open(tmp_path / "returns.duckdb") as only_returns:
+        only_returns.ingest(returns, "transactions")
+        with pytest.raises(NotAnalyzedError, match=r"no purchases up to 2025-01-03 to analyse: "
+                                                   r"all 2 transactions are returns"):
+            only_returns.analyze(voice=False)
+    ws.ingest(write(tmp_path / "tx.csv", "customer_id,ts,amount\na,2025-01-02,10\n"
+                    "b,2025-01-03,5\na,2025-02-01,12\n"), "transactions")
+    with pytest.raises(NotAnalyzedError, match=r"no purchases up to 2024-06-01 to analyse: the "
+                                               r"first purchase is on 2025-01-02\. Choose that"):
+        ws.analyze(as_of="2024-06-01", voice=False, understand=False)
+    flows = ws.flows("2024-06-01", "2025-02-01")
+    assert flows["moves"] == {"new": 2}
+    assert flows["notes"][0] == ("no purchases up to 2024-06-01: every customer who bought by "
+                                 "2025-02-01 is new.")
+    with pytest.raises(ConfigError, match=r"the first date \(2025-02-01\) must come before"):
+        ws.flows("2025-02-01", "2025-01-02")
+    with pytest.raises(ConfigError, match="ladder flows between two dates: observation_end "
+                                          "'2025-13-01' is not a date"):
+        ws.flows("2025-13-01", "2025-02-01")

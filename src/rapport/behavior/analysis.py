@@ -180,6 +180,8 @@ def behavior_frame(
         tables: dict[str, pd.DataFrame] = {}
         if cohorts:
             tables["cohort_retention"] = eng.execute(cohort_retention(t, obs)).to_pandas()
+    if summary.empty:
+        raise NotAnalyzedError(_no_purchases(con, obs.end))
     step("models")
     models, predictions = _fit_and_predict(summary, unit, horizon, rate, notes)
     summary = pd.concat([summary, predictions], axis=1)
@@ -217,6 +219,21 @@ def behavior_frame(
         notes=notes,
     )
     return frame, run, tables
+
+
+def _no_purchases(con: duckdb.DuckDBPyConnection, end: datetime) -> str:
+    """Why there is no one to model on `end`, and what to do."""
+    found = con.execute(
+        "SELECT min(ts) FILTER (WHERE coalesce(amount, 0) >= 0), count(*) FROM transactions "
+        "WHERE customer_id IS NOT NULL AND ts IS NOT NULL"
+    ).fetchall()
+    first, rows = found[0] if found else (None, 0)
+    said = f"no purchases up to {end:%Y-%m-%d} to analyse"
+    if first is None:
+        return (f"{said}: all {rows:,} transactions are returns (negative amounts). Load the "
+                f"purchases with `rapport ingest FILE --kind transactions`.")
+    return (f"{said}: the first purchase is on {first:%Y-%m-%d}. Choose that day or a later "
+            f"one (`rapport analyze` without --as-of analyses up to the last transaction).")
 
 
 def _fit_and_predict(

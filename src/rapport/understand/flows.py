@@ -17,7 +17,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 
-from rapport.errors import RapportError
+from rapport.errors import NotAnalyzedError, RapportError
 from rapport.schema import table_exists
 
 from .result import Built, Columns, empty_frame
@@ -58,6 +58,8 @@ def build_flows(con: duckdb.DuckDBPyConnection, *, days: int = 90) -> Built:
             before, earlier, _ = behavior_frame(con, observation_end=start.date(), habits=False)
             notes.extend(f"stages on {start.date()}: {note}" for note in earlier.notes
                          if not note.startswith("customer for life:"))
+        except NotAnalyzedError:  # purchases only after `start`
+            notes.append(f"no purchases up to {start.date()}: every customer counts as new.")
         except (RapportError, ValueError) as exc:  # too little history to fit the models then
             notes.append(f"stages on {start.date()} could not be computed ({exc}); every "
                          f"customer counts as new.")
