@@ -318,3 +318,21 @@ def test_no_purchases_to_model_says_why_and_flows_from_before_the_first(
     with pytest.raises(ConfigError, match="ladder flows between two dates: observation_end "
                                           "'2025-13-01' is not a date"):
         ws.flows("2025-13-01", "2025-02-01")
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("RAPPORT_BEHAVIOR_TIME_UNIT", "fortnights", "not a time unit of the models"),
+    ("RAPPORT_BEHAVIOR_HORIZON_MONTHS", "-3", "must be a positive number of months"),
+    ("RAPPORT_BEHAVIOR_DISCOUNT_RATE", "-1", "must be at least 0 and below 1"),
+    ("RAPPORT_BEHAVIOR_DISCOUNT_RATE", "nan", "must be at least 0 and below 1"),
+])
+def test_bad_model_settings_name_their_variable_and_change_nothing(
+        ws: rapport.Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        variable: str, value: str, says: str) -> None:
+    ws.ingest(write(tmp_path / "tx.csv", "customer_id,ts,amount\na,2025-01-02,10\n"
+                    "b,2025-01-03,5\na,2025-02-01,12\n"), "transactions")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=f"^{variable}='?{value}'?: .*{says}"):
+        ws.analyze(voice=False, understand=False)
+    assert count(ws, "SELECT count(*) FROM information_schema.tables WHERE table_name = "
+                     "'customer_behavior'") == 0

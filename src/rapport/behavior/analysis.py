@@ -20,6 +20,7 @@ __all__ = [
 
 import json
 import math
+import os
 import re
 import tempfile
 import warnings
@@ -162,9 +163,7 @@ def behavior_frame(
     (about half the summary's time on large data)."""
     step = progress or (lambda _s: None)
     started = datetime.now(UTC)
-    unit = str(settings.get("behavior.time_unit", time_unit))
-    horizon = float(settings.get("behavior.horizon_months", horizon_months))
-    rate = float(settings.get("behavior.discount_rate", discount_rate))
+    unit, horizon, rate = _model_settings(time_unit, horizon_months, discount_rate)
     n_tx = con.execute("SELECT count(*) FROM transactions").fetchone()
     if not n_tx or not n_tx[0]:
         raise NotAnalyzedError(
@@ -219,6 +218,32 @@ def behavior_frame(
         notes=notes,
     )
     return frame, run, tables
+
+
+def _model_settings(
+    time_unit: str | None, horizon_months: float | None, discount_rate: float | None
+) -> tuple[str, float, float]:
+    """The time unit, horizon (months) and monthly discount rate, checked; an error names
+    the argument or, where the value came from the environment, its variable."""
+    def source(name: str, given: object) -> str:
+        env = settings.SETTINGS[name].env
+        return name.split(".")[1] if given is not None or env not in os.environ else env
+
+    unit = str(settings.get("behavior.time_unit", time_unit))
+    horizon = float(settings.get("behavior.horizon_months", horizon_months))
+    rate = float(settings.get("behavior.discount_rate", discount_rate))
+    if unit not in TIME_UNITS:
+        raise ConfigError(f"{source('behavior.time_unit', time_unit)}={unit!r}: not a time "
+                          f"unit of the models; use one of {', '.join(TIME_UNITS)}.")
+    if not (math.isfinite(horizon) and horizon > 0):
+        raise ConfigError(f"{source('behavior.horizon_months', horizon_months)}={horizon:g}: "
+                          "the horizon of expected purchases and CLV must be a positive number "
+                          "of months (12 is the default).")
+    if not (math.isfinite(rate) and 0 <= rate < 1):
+        raise ConfigError(f"{source('behavior.discount_rate', discount_rate)}={rate:g}: the "
+                          "monthly discount rate of CLV must be at least 0 and below 1 (0.01 "
+                          "is the default, 1% a month).")
+    return unit, horizon, rate
 
 
 def _no_purchases(con: duckdb.DuckDBPyConnection, end: datetime) -> str:
@@ -327,7 +352,7 @@ def validate_behavior(
     """Fit BG/NBD on the purchases up to `calibration_end` and compare its predictions with
     the purchases each customer really made from then to `holdout_end` (default: the last
     transaction), by calibration frequency."""
-    unit = str(settings.get("behavior.time_unit", time_unit))
+    unit = _model_settings(time_unit, None, None)[0]
     eng = get_engine("duckdb", con)
     t = transactions_of(eng)
     cal = observation_end_of(calibration_end, t)
