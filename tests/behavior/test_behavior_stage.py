@@ -336,3 +336,19 @@ def test_bad_model_settings_name_their_variable_and_change_nothing(
         ws.analyze(voice=False, understand=False)
     assert count(ws, "SELECT count(*) FROM information_schema.tables WHERE table_name = "
                      "'customer_behavior'") == 0
+
+
+def test_bad_ladder_thresholds_say_which_and_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ConfigError, match=r"loyal_min_p_alive=1\.5 \(environment variable "
+                                          r"RAPPORT_LADDER_LOYAL_MIN_P_ALIVE\) must be a "
+                                          r"probability from 0 to 1"):
+        LadderSettings.from_settings(loyal_min_p_alive=1.5)
+    with pytest.raises(ConfigError, match=r"loyal_min_orders=0 .* must be a number of at least 1"):
+        LadderSettings.from_settings(loyal_min_orders=0)
+    monkeypatch.setenv("RAPPORT_LADDER_LAPSED_P_ALIVE", "0.6")
+    with pytest.raises(ConfigError, match="lapsed_p_alive cannot be above at_risk_p_alive"):
+        LadderSettings.from_settings()
+    monkeypatch.setenv("RAPPORT_LADDER_LAPSED_P_ALIVE", "0.5")  # equal is allowed
+    assert LadderSettings.from_settings().lapsed_p_alive == 0.5
+    with pytest.raises(ConfigError, match="won_back_gap_days=nan"):
+        LadderSettings.from_settings(won_back_gap_days=float("nan"))

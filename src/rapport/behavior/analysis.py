@@ -164,6 +164,7 @@ def behavior_frame(
     step = progress or (lambda _s: None)
     started = datetime.now(UTC)
     unit, horizon, rate = _model_settings(time_unit, horizon_months, discount_rate)
+    ladder = ladder or LadderSettings.from_settings()  # checked before the work, not after
     n_tx = con.execute("SELECT count(*) FROM transactions").fetchone()
     if not n_tx or not n_tx[0]:
         raise NotAnalyzedError(

@@ -36,6 +36,7 @@ __all__ = [
     "ladder_flows",
 ]
 
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -43,11 +44,14 @@ import numpy as np
 import pandas as pd
 
 from rapport import settings
+from rapport.errors import ConfigError
 
 LADDER = ("prospect", "first-time buyer", "repeat customer", "loyal", "customer for life")
 STATUSES = ("never bought", "active", "won back", "at risk", "lapsed")
 _RANK = {stage: i for i, stage in enumerate(LADDER)}
 _HEALTH = {"never bought": 0, "active": 3, "won back": 3, "at risk": 2, "lapsed": 1}
+_PROBABILITY = (0.0, 1.0)
+_AT_LEAST = {"loyal_min_orders": (1.0, math.inf)}  # every other threshold: 0 or more
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,25 @@ class LadderSettings:
     single_buyer_risk_days: float
     won_back_gap_days: float
     won_back_recent_days: float
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            low, high = _PROBABILITY if f.name.endswith("p_alive") else _AT_LEAST.get(
+                f.name, (0.0, math.inf))
+            if not (isinstance(value, (int, float)) and low <= value <= high):
+                wanted = ("a probability from 0 to 1" if high == 1.0
+                          else f"a number of at least {low:g}")
+                raise ConfigError(f"ladder setting {f.name}={value!r} (environment variable "
+                                  f"{settings.SETTINGS['ladder.' + f.name].env}) must be "
+                                  f"{wanted}.")
+        for lower, upper in (("lapsed_p_alive", "at_risk_p_alive"),
+                             ("single_buyer_risk_days", "single_buyer_lapse_days")):
+            if getattr(self, lower) > getattr(self, upper):
+                raise ConfigError(
+                    f"ladder settings {lower}={getattr(self, lower):g} and "
+                    f"{upper}={getattr(self, upper):g}: lapsed must be a worse state than at "
+                    f"risk, so {lower} cannot be above {upper}.")
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> LadderSettings:
