@@ -289,6 +289,7 @@ def test_model_warnings_become_notes_and_unknown_errors_are_null(
                for note in behavior["notes"]), behavior["notes"]
     assert "no repeat customers with spend: spend is the mean order value, not a Gamma-Gamma " \
            "fit." in behavior["notes"]
+    assert behavior["notes"][0].startswith("nobody has bought twice yet: BG/NBD cannot tell")
     unknown = dict.fromkeys(["r", "alpha", "a", "b"])
     assert behavior["models"]["bgnbd"]["standard_errors"] == unknown
     _strict_json(json.dumps(behavior["models"], default=str))

@@ -271,6 +271,10 @@ def _fit_and_predict(
     m = summary["monetary_value"].to_numpy(dtype=float)
     models: dict[str, dict[str, Any]] = {}
     out = pd.DataFrame(index=summary.index)
+    if not (x > 0).any():
+        notes.append("nobody has bought twice yet: BG/NBD cannot tell how customers leave, so "
+                     "expected purchases and CLV rest on first purchases alone (read them as "
+                     "rough).")
     bg = BetaGeoModel(time_unit=unit)
     try:
         with _noting("BG/NBD", notes):

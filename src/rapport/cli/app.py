@@ -376,7 +376,9 @@ def analyze(
 
 
 def _print_behavior(b: dict[str, Any]) -> None:
-    out.print(f"behaviour of {b['customers']:,} customers ({b['buyers']:,} buyers) as of "
+    customers = f"{b['customers']:,} customer" + ("" if b["customers"] == 1 else "s")
+    buyers = f"{b['buyers']:,} buyer" + ("" if b["buyers"] == 1 else "s")
+    out.print(f"behaviour of {customers} ({buyers}) as of "
               f"{str(b['observation_end'])[:10]}, on {b['engine']}, in {b['seconds']:.1f} s")
     for name, model in b["models"].items():
         params = ", ".join(f"{k}={v:.3f}" for k, v in model["fitted"]["params_"].items())
