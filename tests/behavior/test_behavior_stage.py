@@ -359,3 +359,15 @@ def test_bad_ladder_thresholds_say_which_and_why(monkeypatch: pytest.MonkeyPatch
     assert LadderSettings.from_settings().lapsed_p_alive == 0.5
     with pytest.raises(ConfigError, match="won_back_gap_days=nan"):
         LadderSettings.from_settings(won_back_gap_days=float("nan"))
+
+
+def test_validation_before_the_first_purchase_says_why(ws: rapport.Workspace,
+                                                       tmp_path: Path) -> None:
+    ws.ingest(write(tmp_path / "tx.csv", "customer_id,ts,amount\na,2025-01-02,10\n"
+                    "b,2025-01-03,5\na,2025-02-01,12\n"), "transactions")
+    with pytest.raises(NotAnalyzedError, match=r"no purchases up to 2024-06-01 to analyse: the "
+                                               r"first purchase is on 2025-01-02\. Choose that "
+                                               r"day or a later one \(--until\)"):
+        ws.validate("2024-06-01")
+    with pytest.raises(ConfigError, match=r"or a later holdout end \(--holdout-end\)"):
+        ws.validate("2025-01-20", "2025-01-10")

@@ -181,7 +181,7 @@ def behavior_frame(
         if cohorts:
             tables["cohort_retention"] = eng.execute(cohort_retention(t, obs)).to_pandas()
     if summary.empty:
-        raise NotAnalyzedError(_no_purchases(con, obs.end))
+        raise NotAnalyzedError(_no_purchases(con, obs.end, "--as-of"))
     step("models")
     models, predictions = _fit_and_predict(summary, unit, horizon, rate, notes)
     summary = pd.concat([summary, predictions], axis=1)
@@ -247,8 +247,8 @@ def _model_settings(
     return unit, horizon, rate
 
 
-def _no_purchases(con: duckdb.DuckDBPyConnection, end: datetime) -> str:
-    """Why there is no one to model on `end`, and what to do."""
+def _no_purchases(con: duckdb.DuckDBPyConnection, end: datetime, option: str) -> str:
+    """Why there is no one to model on `end`, and what to do (`option` sets that date)."""
     found = con.execute(
         "SELECT min(ts) FILTER (WHERE coalesce(amount, 0) >= 0), count(*) FROM transactions "
         "WHERE customer_id IS NOT NULL AND ts IS NOT NULL"
@@ -259,7 +259,7 @@ def _no_purchases(con: duckdb.DuckDBPyConnection, end: datetime) -> str:
         return (f"{said}: all {rows:,} transactions are returns (negative amounts). Load the "
                 f"purchases with `rapport ingest FILE --kind transactions`.")
     return (f"{said}: the first purchase is on {first:%Y-%m-%d}. Choose that day or a later "
-            f"one (`rapport analyze` without --as-of analyses up to the last transaction).")
+            f"one ({option}).")
 
 
 def _fit_and_predict(
@@ -365,9 +365,12 @@ def validate_behavior(
     if end.end <= cal.end:
         raise ConfigError(
             f"the holdout must end after the calibration: {end.end:%Y-%m-%d} is not after "
-            f"{cal.end:%Y-%m-%d}. Choose an earlier calibration end (--until)."
+            f"{cal.end:%Y-%m-%d}. Choose an earlier calibration end (--until) or a later "
+            f"holdout end (--holdout-end)."
         )
     before = eng.execute(customer_summary(t, cal, unit, habits=False)).to_pandas()
+    if before.empty:
+        raise NotAnalyzedError(_no_purchases(con, cal.end, "--until"))
     after = eng.execute(customer_summary(t, end, unit, habits=False)).to_pandas()
     both = before.merge(after[["customer_id", "frequency"]], on="customer_id",
                         suffixes=("", "_all"))
