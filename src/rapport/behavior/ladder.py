@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 import math
+import numbers
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -75,7 +76,7 @@ class LadderSettings:
             value = getattr(self, f.name)
             low, high = _PROBABILITY if f.name.endswith("p_alive") else _AT_LEAST.get(
                 f.name, (0.0, math.inf))
-            if not (isinstance(value, (int, float)) and low <= value <= high):
+            if not (isinstance(value, numbers.Real) and low <= float(value) <= high):
                 wanted = ("a probability from 0 to 1" if high == 1.0
                           else f"a number of at least {low:g}")
                 raise ConfigError(f"ladder setting {f.name}={value!r} (environment variable "
