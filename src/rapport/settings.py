@@ -6,7 +6,7 @@ A setting's value comes from, in order: an explicit argument, the environment va
 
 from __future__ import annotations
 
-__all__ = ["SETTINGS", "Setting", "get"]
+__all__ = ["SETTINGS", "Setting", "get", "set_by_environment"]
 
 import os
 from dataclasses import dataclass
@@ -144,3 +144,10 @@ def get(name: str, override: Any = None) -> Any:
             what = "a whole number" if kind is int else "a number"
             raise ConfigError(f"{s.env}={raw!r} must be {what}.") from None
     return raw
+
+
+def set_by_environment(name: str, override: Any = None) -> str | None:
+    """The environment variable that `get(name, override)` takes its value from, or None (an
+    argument or the default): for errors that name where a bad value came from."""
+    env = SETTINGS[name].env
+    return env if override is None and env in os.environ else None

@@ -479,13 +479,14 @@ class Workspace(UnderstandingMethods, AccessMethods):
             raise ConfigError(f"ladder flows: the first date ({start}) must come before the "
                               f"second ({end}); swap them or pick an earlier first date.")
         after, second, _ = behavior_frame(self._con, observation_end=span[1])
-        runs, empty = [second], list[str]()
+        notes: list[str] = []
+        runs = [second]
         try:
             before, first, _ = behavior_frame(self._con, observation_end=span[0])
             runs.insert(0, first)
         except NotAnalyzedError:  # no purchases yet on `start`: every buyer since is new
             before = after.iloc[:0]
-            empty = [f"no purchases up to {start}: every customer who bought by {end} is new."]
+            notes.append(f"no purchases up to {start}: every customer who bought by {end} is new.")
         moves = ladder_flows(before, after)
         matrix = (moves.groupby(["stage_before", "stage_after"]).size()
                   .rename("customers").reset_index())
@@ -493,7 +494,7 @@ class Workspace(UnderstandingMethods, AccessMethods):
         for run in runs:
             for note in run.notes:
                 dates.setdefault(note, []).append(f"{run.observation_end:%Y-%m-%d}")
-        notes = empty + [f"on {' and '.join(days)}: {note}" for note, days in dates.items()]
+        notes += [f"on {' and '.join(days)}: {note}" for note, days in dates.items()]
         return {
             "from": str(start), "to": str(end),
             "moves": {str(k): int(v) for k, v in moves["move"].value_counts().items()},

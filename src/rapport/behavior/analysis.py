@@ -20,7 +20,6 @@ __all__ = [
 
 import json
 import math
-import os
 import re
 import tempfile
 import warnings
@@ -227,8 +226,7 @@ def _model_settings(
     """The time unit, horizon (months) and monthly discount rate, checked; an error names
     the argument or, where the value came from the environment, its variable."""
     def source(name: str, given: object) -> str:
-        env = settings.SETTINGS[name].env
-        return name.split(".")[1] if given is not None or env not in os.environ else env
+        return settings.set_by_environment(name, given) or name.split(".")[1]
 
     unit = str(settings.get("behavior.time_unit", time_unit))
     horizon = float(settings.get("behavior.horizon_months", horizon_months))

@@ -51,8 +51,6 @@ LADDER = ("prospect", "first-time buyer", "repeat customer", "loyal", "customer 
 STATUSES = ("never bought", "active", "won back", "at risk", "lapsed")
 _RANK = {stage: i for i, stage in enumerate(LADDER)}
 _HEALTH = {"never bought": 0, "active": 3, "won back": 3, "at risk": 2, "lapsed": 1}
-_PROBABILITY = (0.0, 1.0)
-_AT_LEAST = {"loyal_min_orders": (1.0, math.inf)}  # every other threshold: 0 or more
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,11 @@ class LadderSettings:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            low, high = _PROBABILITY if f.name.endswith("p_alive") else _AT_LEAST.get(
-                f.name, (0.0, math.inf))
+            probability = f.name.endswith("p_alive")
+            low = 1.0 if f.name == "loyal_min_orders" else 0.0  # every other: 0 or more
+            high = 1.0 if probability else math.inf
             if not (isinstance(value, numbers.Real) and low <= float(value) <= high):
-                wanted = ("a probability from 0 to 1" if high == 1.0
+                wanted = ("a probability from 0 to 1" if probability
                           else f"a number of at least {low:g}")
                 raise ConfigError(f"ladder setting {f.name}={value!r} (environment variable "
                                   f"{settings.SETTINGS['ladder.' + f.name].env}) must be "
